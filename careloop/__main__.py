@@ -1,0 +1,3 @@
+from careloop.cli import main
+
+main()

@@ -1,0 +1,215 @@
+"""Customers, their orders and every contact with them (the customer 360)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from careloop.core.phones import mask_phone, national
+
+
+class CustomerQuerySet(models.QuerySet):
+    def visible_to(self, user) -> CustomerQuerySet:
+        """Admin: all; supervisor: their team; agent: their team or owned by them."""
+        if user.is_admin:
+            return self
+        if user.is_supervisor:
+            return self.filter(team_id=user.team_id) if user.team_id else self.none()
+        if user.team_id:
+            return self.filter(Q(team_id=user.team_id) | Q(owner_id=user.pk))
+        return self.filter(owner_id=user.pk)
+
+
+class Tag(models.Model):
+    name = models.CharField(_("标签"), max_length=32, unique=True)
+
+    class Meta:
+        verbose_name = _("标签")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    class Gender(models.TextChoices):
+        MALE = "M", _("男")
+        FEMALE = "F", _("女")
+        UNKNOWN = "", _("未知")
+
+    external_id = models.CharField(_("客户编号"), max_length=64, unique=True, null=True, blank=True)
+    name = models.CharField(_("姓名"), max_length=100, db_index=True)
+    name_initials = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    name_pinyin = models.CharField(max_length=128, blank=True, db_index=True, editable=False)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
+    phone = models.CharField(_("手机"), max_length=20, blank=True, db_index=True)
+    phone_tail = models.CharField(max_length=4, blank=True, db_index=True, editable=False)
+    email = models.CharField(_("邮箱"), max_length=254, blank=True, db_index=True)
+    birthday = models.DateField(_("生日"), null=True, blank=True)
+    region = models.CharField(_("省份/地区"), max_length=32, blank=True, db_index=True)
+    city = models.CharField(_("城市"), max_length=32, blank=True)
+    industry = models.CharField(_("行业"), max_length=32, blank=True, db_index=True)
+    company = models.CharField(_("公司"), max_length=128, blank=True, db_index=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="customers")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("负责人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_customers",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("团队"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customers",
+    )
+    do_not_contact = models.BooleanField(_("免打扰"), default=False)
+    registered_at = models.DateTimeField(_("注册时间"), null=True, blank=True)
+    # Order summary, kept current by every order write (import, API) in one set-based UPDATE.
+    first_order_at = models.DateTimeField(_("首次下单"), null=True, blank=True, db_index=True)
+    last_order_at = models.DateTimeField(_("最近下单"), null=True, blank=True, db_index=True)
+    order_count = models.PositiveIntegerField(_("订单数"), default=0)
+    lifetime_spend = models.DecimalField(_("累计消费"), max_digits=14, decimal_places=2, default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("客户")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["team", "-id"], name="customer_team_id"),
+            models.Index(fields=["owner", "-id"], name="customer_owner_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def salutation(self) -> str:
+        """'张先生' / '李女士'; the full name when the gender is unknown (seed 000: *先生/女士)."""
+        if self.gender == self.Gender.MALE:
+            return f"{self.name[:1]}先生" if len(self.name) <= 4 else f"{self.name}先生"
+        if self.gender == self.Gender.FEMALE:
+            return f"{self.name[:1]}女士" if len(self.name) <= 4 else f"{self.name}女士"
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        """'张三 先生' — the full name with the honorific, as agents address them."""
+        suffix = {self.Gender.MALE: "先生", self.Gender.FEMALE: "女士"}.get(self.gender, "")
+        return f"{self.name} {suffix}".strip()
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def phone_national(self) -> str:
+        return national(self.phone)
+
+    @property
+    def is_business(self) -> bool:
+        return bool(self.company)
+
+
+class CustomerKey(models.Model):
+    """Every external id a customer is known by: its own, those of merged duplicates and of
+    source systems matched by phone. Orders and complaints find their customer through it."""
+
+    external_id = models.CharField(max_length=64, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="keys")
+
+    class Meta:
+        verbose_name = _("客户编号映射")
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class Order(models.Model):
+    external_id = models.CharField(_("订单号"), max_length=64, unique=True)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="orders", db_index=False
+    )
+    ordered_at = models.DateTimeField(_("下单时间"))
+    amount = models.DecimalField(_("金额"), max_digits=14, decimal_places=2)
+    product = models.CharField(_("产品"), max_length=128, blank=True)
+    category = models.CharField(_("品类"), max_length=64, blank=True)
+    channel = models.CharField(_("渠道"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("订单")
+        ordering = ["-ordered_at", "-id"]
+        indexes = [
+            # Covering index for per-customer summaries and RFM (customer, time, amount).
+            models.Index(fields=["customer", "ordered_at", "amount"], name="order_customer_time"),
+            models.Index(fields=["ordered_at"], name="order_time"),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class Interaction(models.Model):
+    """One contact with a customer: consultation, callback, survey answer, message or note."""
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("电话")
+        SMS = "sms", _("短信")
+        WECHAT = "wechat", _("微信")
+        EMAIL = "email", _("邮件")
+        VISIT = "visit", _("上门")
+        WEB = "web", _("网页")
+
+    class Kind(models.TextChoices):
+        CONSULT = "consult", _("咨询")
+        COMPLAINT = "complaint", _("投诉")
+        SUGGESTION = "suggestion", _("建议")
+        CALLBACK = "callback", _("回访")
+        SURVEY = "survey", _("调查")
+        MESSAGE = "message", _("消息")
+        NOTE = "note", _("备注")
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="interactions", db_index=False
+    )
+    occurred_at = models.DateTimeField(_("时间"))
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices, blank=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    text = models.TextField(_("内容"), blank=True)
+    nps = models.PositiveSmallIntegerField("NPS", null=True, blank=True)
+    csat = models.PositiveSmallIntegerField("CSAT", null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Imported rows have no id of their own: a hash of their content makes re-imports idempotent.
+    dedupe_key = models.CharField(max_length=40, unique=True, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("接触记录")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-occurred_at"], name="interaction_customer")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(nps__isnull=True) | Q(nps__lte=10), name="interaction_nps_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(csat__isnull=True) | Q(csat__gte=1, csat__lte=5),
+                name="interaction_csat_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"

@@ -1,0 +1,51 @@
+"""Shared fixtures: named personas (admin_wang, supervisor_zhao, agent_li, agent_chen, …)."""
+
+import pytest
+from huey.contrib.djhuey import HUEY
+
+from careloop.accounts.services import team_ensure, user_create
+
+PASSWORD = "careloop-test-pw"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def huey_immediate():
+    """Jobs run inline in tests, against the test database."""
+    HUEY.immediate = True
+    yield
+
+
+@pytest.fixture
+def team_east(db):
+    return team_ensure(code="east", name="华东一组", region="华东")
+
+
+@pytest.fixture
+def team_south(db):
+    return team_ensure(code="south", name="华南一组", region="华南")
+
+
+@pytest.fixture
+def admin_wang(db):
+    return user_create(username="wang", password=PASSWORD, role="admin", display_name="王管理")
+
+
+@pytest.fixture
+def supervisor_zhao(team_east):
+    return user_create(
+        username="zhao", password=PASSWORD, role="supervisor", team=team_east, display_name="赵主管"
+    )
+
+
+@pytest.fixture
+def agent_li(team_east):
+    return user_create(
+        username="li", password=PASSWORD, role="agent", team=team_east, display_name="李客服"
+    )
+
+
+@pytest.fixture
+def agent_chen(team_south):
+    return user_create(
+        username="chen", password=PASSWORD, role="agent", team=team_south, display_name="陈客服"
+    )
