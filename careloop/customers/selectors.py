@@ -8,14 +8,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Min, Q, QuerySet, Sum, Value
-from django.db.models.functions import Substr
+from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast, Substr
 
 from careloop.accounts.models import User
 from careloop.core import clock
-from careloop.core.errors import NotFound
+from careloop.core.errors import DomainError, NotFound
 from careloop.core.phones import InvalidPhone, normalize_phone
-from careloop.customers.models import Customer, Interaction, Order
+from careloop.customers.models import Customer, CustomerKey, Interaction, Order, Tag
 
 SORTS = {
     "name": "name",
@@ -177,7 +177,7 @@ def _timeline_sources(customer: Customer) -> list[QuerySet]:
         at=F("ordered_at"),
         title=F("product"),
         detail=F("external_id"),
-        extra=F("amount"),
+        extra=Cast("amount", CharField()),
     )
     complaints = Complaint.objects.filter(customer=customer).annotate(
         entry=Value("complaint"),
@@ -185,7 +185,7 @@ def _timeline_sources(customer: Customer) -> list[QuerySet]:
         at=F("opened_at"),
         title=F("category"),
         detail=Substr("description", 1, 300),
-        extra=F("status"),
+        extra=Cast("status", CharField()),
     )
     interactions = Interaction.objects.filter(customer=customer).annotate(
         entry=F("kind"),
@@ -193,7 +193,7 @@ def _timeline_sources(customer: Customer) -> list[QuerySet]:
         at=F("occurred_at"),
         title=F("channel"),
         detail=Substr("text", 1, 300),
-        extra=F("nps"),
+        extra=Cast("nps", CharField()),
     )
     return [q.values(*TIMELINE_FIELDS).order_by() for q in (orders, complaints, interactions)]
 
@@ -220,35 +220,118 @@ def timeline_authors(entries: list[dict]) -> list[dict]:
     return entries
 
 
-def duplicate_candidates(*, user: User, limit: int = 200) -> list[dict]:
-    """Possible duplicates a supervisor may merge: same name and phone tail, or same email."""
+def duplicate_candidates(*, user: User, limit: int = 50) -> list[dict]:
+    """Possible duplicates a supervisor may merge: same name and phone tail, or same email.
+
+    Four queries whatever the number of groups: two to find the keys, two to load members."""
     base = Customer.objects.visible_to(user)
-    by_name = (
+    by_name = list(
         base.exclude(phone_tail="")
         .values("name", "phone_tail")
-        .annotate(n=Count("id"), first=Min("id"))
+        .annotate(n=Count("id"))
         .filter(n__gt=1)
         .order_by("-n", "name")[:limit]
     )
-    by_email = (
+    by_email = list(
         base.exclude(email="")
         .values("email")
-        .annotate(n=Count("id"), first=Min("id"))
+        .annotate(n=Count("id"))
         .filter(n__gt=1)
         .order_by("-n", "email")[:limit]
     )
     groups: list[dict] = []
-    for row in by_name:
-        members = base.filter(name=row["name"], phone_tail=row["phone_tail"])
-        groups.append(
+    if by_name:
+        keys = Q()
+        for row in by_name:
+            keys |= Q(name=row["name"], phone_tail=row["phone_tail"])
+        members: dict[tuple, list[Customer]] = {}
+        for c in base.filter(keys).order_by("id"):
+            members.setdefault((c.name, c.phone_tail), []).append(c)
+        groups += [
             {
                 "reason": "name_phone",
-                "key": f"{row['name']} · 尾号 {row['phone_tail']}",
-                "members": members,
+                "key": f"{r['name']} · 尾号 {r['phone_tail']}",
+                "members": members.get((r["name"], r["phone_tail"]), []),
             }
-        )
-    for row in by_email:
-        groups.append(
-            {"reason": "email", "key": row["email"], "members": base.filter(email=row["email"])}
-        )
-    return groups
+            for r in by_name
+        ]
+    if by_email:
+        emails = [r["email"] for r in by_email]
+        members_e: dict[str, list[Customer]] = {}
+        for c in base.filter(email__in=emails).order_by("id"):
+            members_e.setdefault(c.email, []).append(c)
+        groups += [{"reason": "email", "key": e, "members": members_e.get(e, [])} for e in emails]
+    return [g for g in groups if len(g["members"]) > 1]
+
+
+def filter_choices() -> dict[str, list[str]]:
+    """Regions and industries for the filter menus; cached, they change only on import."""
+    from django.core.cache import cache
+
+    choices = cache.get("customers.filter_choices")
+    if choices is None:
+        distinct = Customer.objects.order_by().values_list
+        choices = {
+            "regions": sorted(r for r in distinct("region", flat=True).distinct() if r),
+            "industries": sorted(i for i in distinct("industry", flat=True).distinct() if i),
+            "tags": list(Tag.objects.order_by("name").values_list("name", flat=True)[:200]),
+        }
+        cache.set("customers.filter_choices", choices, 300)
+    return choices
+
+
+# Reads for the HTTP API: orders across visible customers, screen-pop lookup by phone.
+
+
+def customer_by_external_id(user: User, external_id: str) -> Customer:
+    """The visible customer known by this external id (its own or a merged/source one)."""
+    customer = (
+        Customer.objects.visible_to(user)
+        .filter(pk__in=CustomerKey.objects.filter(external_id=external_id).values("customer_id"))
+        .select_related("owner", "team")
+        .first()
+    )
+    if customer is None:
+        raise NotFound("客户不存在或无权查看", field="customer_external_id")
+    return customer
+
+
+def customer_by_phone(user: User, phone: str) -> Customer:
+    """Screen-pop: the visible customer with this number (any common spelling of it)."""
+    try:
+        normalized = normalize_phone(phone)
+    except InvalidPhone as exc:
+        raise DomainError(f"手机号码无效:{phone}", field="phone") from exc
+    customer = (
+        Customer.objects.visible_to(user)
+        .filter(phone=normalized)
+        .select_related("owner", "team")
+        .order_by("id")
+        .first()
+        if normalized
+        else None
+    )
+    if customer is None:
+        raise NotFound("没有该号码的客户或无权查看", field="phone")
+    return customer
+
+
+def order_list(
+    *,
+    user: User,
+    customer_external_id: str = "",
+    since: date | None = None,
+    until: date | None = None,
+) -> QuerySet[Order]:
+    """Orders of the customers the user may see, newest first; days count in Asia/Shanghai."""
+    qs = Order.objects.all()
+    if not user.is_admin:
+        qs = qs.filter(customer_id__in=Customer.objects.visible_to(user).values("pk"))
+    if customer_external_id:
+        keys = CustomerKey.objects.filter(external_id=customer_external_id)
+        qs = qs.filter(customer_id__in=keys.values("customer_id"))
+    if since:
+        qs = qs.filter(ordered_at__gte=clock.day_start(since))
+    if until:
+        qs = qs.filter(ordered_at__lt=clock.day_end(until))
+    return qs.select_related("customer").order_by("-ordered_at", "-id")

@@ -1,10 +1,170 @@
-from django.http import HttpResponse
+"""Customer pages: the searchable list, the 360 page, notes, tags, phone reveal, duplicates."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from careloop.accounts.selectors import audit_for_customer, users_visible_to
+from careloop.core.errors import DomainError, NotFound
+from careloop.core.pagination import paginate
+from careloop.customers import selectors, services
+from careloop.customers.forms import CustomerFilterForm, MergeForm, NoteForm
+
+TIMELINE_PAGE = 20
 
 
+def _customer(request, customer_id: int):
+    try:
+        return selectors.customer_for(request.user, customer_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _require_supervisor(user) -> None:
+    if not (user.is_admin or user.is_supervisor):
+        raise PermissionDenied
+
+
+@login_required
 def customer_list(request):
-    return HttpResponse("")
+    form = CustomerFilterForm(request.GET)
+    filters = form.filters()
+    page = paginate(
+        selectors.customer_list(user=request.user, filters=filters),
+        request.GET.get("page"),
+        per_page=25,
+    )
+    customers = selectors.with_tags(list(page.object_list))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "customers": customers,
+        "filters": filters,
+        "choices": selectors.filter_choices(),
+        "owners": users_visible_to(request.user),
+        "query": query.urlencode(),
+        "sort_query": _without(request.GET, "sort", "page"),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "customers/list.html#results", context)
+    return render(request, "customers/list.html", context)
 
 
-duplicates = merge = customer_detail = timeline = note_add = tags_edit = phone_reveal = (
-    customer_list
-)
+def _without(params, *keys) -> str:
+    query = params.copy()
+    for key in keys:
+        query.pop(key, None)
+    return query.urlencode()
+
+
+def _timeline_context(customer, page_number) -> dict:
+    page = paginate(selectors.customer_timeline(customer), page_number, per_page=TIMELINE_PAGE)
+    entries = selectors.timeline_authors(list(page.object_list))
+    return {"customer": customer, "timeline": page, "entries": entries}
+
+
+@login_required
+def customer_detail(request, customer_id: int):
+    customer = _customer(request, customer_id)
+    context = {
+        "customer": customer,
+        "tags": list(customer.tags.values_list("name", flat=True)),
+        "summary": selectors.customer_order_summary(customer),
+        "orders": list(customer.orders.all()[:10]),
+        "complaints_open": customer.complaints.filter(status="open").count(),
+        "note_form": NoteForm(),
+        "audit": list(audit_for_customer(customer_id=customer.pk)[:10]),
+        "may_see_phone": request.user.may_see_phones,
+        **_timeline_context(customer, request.GET.get("page")),
+    }
+    return render(request, "customers/detail.html", context)
+
+
+@login_required
+def timeline(request, customer_id: int):
+    customer = _customer(request, customer_id)
+    return render(
+        request,
+        "customers/detail.html#timeline",
+        _timeline_context(customer, request.GET.get("page")),
+    )
+
+
+@login_required
+@require_POST
+def note_add(request, customer_id: int):
+    customer = _customer(request, customer_id)
+    form = NoteForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            services.customer_note_add(
+                actor=request.user, customer=customer, text=form.cleaned_data["text"]
+            )
+        except DomainError as exc:
+            error = exc.message
+    else:
+        error = _("备注内容不能为空")
+    context = _timeline_context(customer, 1) | {"note_error": error}
+    if request.headers.get("HX-Request"):
+        return render(request, "customers/detail.html#timeline", context)
+    if error:
+        messages.error(request, error)
+    return redirect("customers:detail", customer_id=customer.pk)
+
+
+@login_required
+@require_POST
+def tags_edit(request, customer_id: int):
+    customer = _customer(request, customer_id)
+    tags = services.customer_tags_set(
+        actor=request.user, customer=customer, tags=request.POST.get("tags", "")
+    )
+    if request.headers.get("HX-Request"):
+        return render(request, "customers/detail.html#tags", {"customer": customer, "tags": tags})
+    return redirect("customers:detail", customer_id=customer.pk)
+
+
+@login_required
+@require_POST
+def phone_reveal(request, customer_id: int):
+    customer = _customer(request, customer_id)
+    number = services.customer_phone_reveal(actor=request.user, customer=customer)
+    return render(
+        request,
+        "customers/detail.html#phone",
+        {"customer": customer, "revealed": number, "may_see_phone": False},
+    )
+
+
+@login_required
+def duplicates(request):
+    _require_supervisor(request.user)
+    groups = selectors.duplicate_candidates(user=request.user)
+    return render(request, "customers/duplicates.html", {"groups": groups})
+
+
+@login_required
+@require_POST
+def merge(request):
+    _require_supervisor(request.user)
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择要保留的客户和要合并的客户"))
+        return redirect("customers:duplicates")
+    survivor = _customer(request, form.cleaned_data["survivor"])
+    duplicate = _customer(request, form.cleaned_data["duplicate"])
+    try:
+        services.customer_merge(actor=request.user, survivor=survivor, duplicate=duplicate)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("customers:duplicates")
+    messages.success(
+        request, _("已将 %(dup)s 合并到 %(name)s") % {"dup": duplicate.name, "name": survivor.name}
+    )
+    return redirect("customers:detail", customer_id=survivor.pk)
