@@ -49,3 +49,12 @@ def agent_chen(team_south):
     return user_create(
         username="chen", password=PASSWORD, role="agent", team=team_south, display_name="陈客服"
     )
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    """The cache outlives a test's database; start each test without stale entries."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -76,6 +76,18 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
+AUDIT_ACTIONS = {
+    "customer.create": _("创建客户"),
+    "customer.update": _("修改资料"),
+    "customer.tags": _("修改标签"),
+    "customer.note": _("添加备注"),
+    "customer.merge": _("合并重复客户"),
+    "customer.phone_reveal": _("查看完整号码"),
+    "api_token.create": _("创建 API 令牌"),
+    "api_token.revoke": _("撤销 API 令牌"),
+}
+
+
 class AuditLog(models.Model):
     """Every change to customer data, every reveal of personal data and every export."""
 
@@ -103,3 +115,7 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type}:{self.target_id}"
+
+    @property
+    def action_label(self) -> str:
+        return str(AUDIT_ACTIONS.get(self.action, self.action))
