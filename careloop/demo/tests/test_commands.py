@@ -1,0 +1,133 @@
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from careloop.customers.models import Customer, Order
+from careloop.customers.services import customer_create
+
+
+def run_demo(*args: str) -> str:
+    out = StringIO()
+    call_command("demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_demo_generates_and_prints_the_logins(db):
+    output = run_demo("--customers", "40", "--seed", "3", "--as-of", "2025-06-30")
+    assert Customer.objects.count() == 40
+    assert "截至 2025-06-30" in output
+    lines = output.splitlines()
+    header = lines.index("演示账号：") + 1
+    assert lines[header].split() == ["角色", "用户名", "密码", "团队"]
+    assert lines[header + 1].split() == ["管理员", "admin", "careloop123", "—"]
+    assert lines[header + 2].split() == ["主管", "supervisor", "careloop123", "华东一组"]
+    assert lines[header + 3].split() == ["客服专员", "agent1", "careloop123", "华东一组"]
+    assert lines[header + 4].split() == ["客服专员", "agent2", "careloop123", "华南一组"]
+
+
+def test_if_empty_leaves_existing_data_alone(db, admin_wang):
+    customer_create(actor=admin_wang, name="张三", phone="13812345678", external_id="C1")
+    output = run_demo("--customers", "30", "--if-empty")
+    assert "跳过" in output
+    assert list(Customer.objects.values_list("external_id", flat=True)) == ["C1"]
+    assert not Order.objects.exists()
+
+
+def test_if_empty_generates_into_an_empty_database_then_prints_logins_again(db):
+    run_demo("--customers", "25", "--if-empty")
+    assert Customer.objects.count() == 25
+    output = run_demo("--customers", "25", "--if-empty")
+    assert Customer.objects.count() == 25
+    assert "agent2" in output
+
+
+def test_reset_replaces_the_demo_data_and_keeps_other_customers(db, admin_wang):
+    customer_create(actor=admin_wang, name="张三", phone="13812345678", external_id="C1")
+    run_demo("--customers", "30", "--seed", "1")
+    with pytest.raises(CommandError, match="--reset"):
+        run_demo("--customers", "30")
+    run_demo("--customers", "20", "--seed", "2", "--reset")
+    assert Customer.objects.count() == 21
+    assert Customer.objects.filter(external_id="C1").exists()
+
+
+def test_bad_arguments_are_refused(db):
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        run_demo("--as-of", "2025-13-01")
+    with pytest.raises(CommandError, match="客户数量"):
+        run_demo("--customers", "0")
+    assert not Customer.objects.exists()
+
+
+def test_serve_refuses_production_mode(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match=r"gunicorn careloop\.wsgi"):
+        call_command("serve")
+
+
+def test_serve_refuses_a_busy_port(db):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(CommandError, match=f"端口 {port} 已被占用"):
+            call_command("serve", "--port", str(port))
+
+
+def children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_serve_runs_web_and_worker_and_ctrl_c_stops_both(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARELOOP_")}
+    env |= {"CARELOOP_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "careloop", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        status = None
+        for _attempt in range(60):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/") as page:
+                    status = page.status
+                    break
+            except OSError:
+                time.sleep(0.25)
+        assert status == 200
+        kids = children(server.pid)
+        assert len(kids) == 2  # web server and worker
+        server.send_signal(signal.SIGINT)
+        output, _err = server.communicate(timeout=20)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert server.returncode == 0, output
+    assert f"http://127.0.0.1:{port}/" in output
+    assert "已停止" in output
+    assert not any(alive(pid) for pid in kids)

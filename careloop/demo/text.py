@@ -1,0 +1,31 @@
+"""Console output for the demo: the logins table, aligned for Chinese (double-width) text."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+from django.utils.translation import gettext as _
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
+def logins_table(logins: Sequence) -> str:
+    """演示账号 as a small table: 角色 用户名 密码 团队."""
+    if not logins:
+        return _("没有演示账号；运行 careloop demo 创建。")
+    rows = [(_("角色"), _("用户名"), _("密码"), _("团队"))]
+    rows += [(login.role, login.username, login.password, login.team) for login in logins]
+    widths = [max(display_width(row[i]) for row in rows) + 2 for i in range(4)]
+    lines = [_("演示账号：")]
+    lines += [
+        "  " + "".join(pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    return "\n".join(lines)
