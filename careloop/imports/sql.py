@@ -1,0 +1,126 @@
+"""The engine-specific SQL of the bulk import, one function per engine.
+
+PostgreSQL: COPY (CSV) into a TEMP staging table, then one set-based
+INSERT … SELECT … ON CONFLICT (key) DO UPDATE … WHERE … IS DISTINCT FROM ….
+SQLite: executemany of INSERT … ON CONFLICT (key) DO UPDATE … WHERE … IS NOT … (in-process, no
+round trips, so staging would only add a copy).
+
+Both return the number of rows inserted or changed; unchanged rows are not written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import connection
+
+
+@dataclass(frozen=True)
+class Target:
+    table: str
+    key: str  # the conflict column (unique)
+    columns: tuple[str, ...]  # every written column, `key` included, in row order
+    updated: tuple[str, ...]  # columns an existing row takes from the file (those it has)
+    text_columns: tuple[str, ...] = ()  # NOT NULL text: '' must stay '' (not NULL) in COPY
+
+
+def upsert(target: Target, rows: Sequence[tuple]) -> int:
+    """Insert new rows and update changed ones; returns how many rows were written."""
+    if not rows:
+        return 0
+    if connection.vendor == "postgresql":
+        return upsert_postgresql(target, rows)
+    return upsert_sqlite(target, rows)
+
+
+def upsert_postgresql(target: Target, rows: Sequence[tuple]) -> int:
+    cols = ", ".join(target.columns)
+    stage = f"careloop_stage_{target.table}"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    force = f", FORCE_NOT_NULL ({', '.join(target.text_columns)})" if target.text_columns else ""
+    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in target.updated)
+    old = ", ".join(f"t.{c}" for c in target.updated)
+    new = ", ".join(f"EXCLUDED.{c}" for c in target.updated)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS "
+            f"SELECT {cols} FROM {target.table} WITH NO DATA"
+        )
+        cursor.execute(f"TRUNCATE {stage}")
+        with cursor.cursor.copy(f"COPY {stage} ({cols}) FROM STDIN (FORMAT csv{force})") as copy:
+            copy.write(buf.getvalue())
+        cursor.execute(
+            f"INSERT INTO {target.table} AS t ({cols}) SELECT {cols} FROM {stage} "
+            f"ON CONFLICT ({target.key}) DO UPDATE SET {sets} "
+            f"WHERE ROW({old}) IS DISTINCT FROM ROW({new})"
+        )
+        return cursor.rowcount
+
+
+def upsert_sqlite(target: Target, rows: Sequence[tuple]) -> int:
+    cols = ", ".join(target.columns)
+    marks = ", ".join("?" for _ in target.columns)
+    sets = ", ".join(f"{c} = excluded.{c}" for c in target.updated)
+    changed = " OR ".join(f"t.{c} IS NOT excluded.{c}" for c in target.updated)
+    raw = connection.connection.cursor()
+    try:
+        raw.executemany(
+            f"INSERT INTO {target.table} AS t ({cols}) VALUES ({marks}) "
+            f"ON CONFLICT ({target.key}) DO UPDATE SET {sets} WHERE {changed}",
+            rows,
+        )
+        return raw.rowcount
+    finally:
+        raw.close()
+
+
+def in_list(column: str, values: Iterable) -> tuple[str, list]:
+    """`column IN (values)` with one parameter, whatever the number of values."""
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(values)]
+
+
+def lookup(table: str, key: str, value: str, keys: Iterable) -> dict:
+    """{key: value} for the rows of `table` whose `key` is among `keys`, in one query."""
+    keys = list(keys)
+    if not keys:
+        return {}
+    where, params = in_list(key, keys)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {key}, {value} FROM {table} WHERE {where}", params)
+        return dict(cursor.fetchall())
+
+
+def refresh_order_summary(customer_ids: Iterable[int], batch: int = 20000) -> int:
+    """First/last order, count and spend of these customers, set-based: one
+    UPDATE … FROM (SELECT … GROUP BY customer_id) per batch (PostgreSQL and SQLite 3.33+)."""
+    ids = sorted(set(customer_ids))
+    done = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), batch):
+            part = ids[start : start + batch]
+            where, params = in_list("customer_id", part)
+            cursor.execute(
+                "UPDATE customers_customer AS c SET first_order_at = a.first_at, "
+                "last_order_at = a.last_at, order_count = a.n, lifetime_spend = a.total "
+                "FROM (SELECT customer_id, MIN(ordered_at) AS first_at, MAX(ordered_at) AS last_at,"
+                " COUNT(*) AS n, SUM(amount) AS total FROM customers_order "
+                f"WHERE {where} GROUP BY customer_id) AS a WHERE c.id = a.customer_id",
+                params,
+            )
+            done += cursor.rowcount
+            where, params = in_list("c.id", part)
+            cursor.execute(
+                "UPDATE customers_customer AS c SET first_order_at = NULL, last_order_at = NULL, "
+                f"order_count = 0, lifetime_spend = 0 WHERE {where} AND order_count <> 0 AND "
+                "NOT EXISTS (SELECT 1 FROM customers_order o WHERE o.customer_id = c.id)",
+                params,
+            )
+    return done
