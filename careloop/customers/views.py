@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from careloop.accounts.selectors import audit_for_customer, users_visible_to
 from careloop.core.errors import DomainError, NotFound
-from careloop.core.pagination import paginate
+from careloop.core.pagination import COUNT_CAP, paginate
 from careloop.customers import selectors, services
 from careloop.customers.forms import CustomerFilterForm, MergeForm, NoteForm
 
@@ -37,6 +37,7 @@ def customer_list(request):
         selectors.customer_list(user=request.user, filters=filters),
         request.GET.get("page"),
         per_page=25,
+        count_cap=COUNT_CAP,
     )
     customers = selectors.with_tags(list(page.object_list))
     query = request.GET.copy()

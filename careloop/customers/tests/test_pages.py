@@ -244,3 +244,15 @@ def test_agent_cannot_note_other_team(client, agent_chen, east_customers):
     )
     assert response.status_code == 404
     assert not Interaction.objects.exists()
+
+
+def test_count_is_capped_on_huge_lists(client, admin_wang, team_east, monkeypatch):
+    monkeypatch.setattr("careloop.customers.views.COUNT_CAP", 50)
+    Customer.objects.bulk_create([Customer(name=f"客户{i:03d}", team=team_east) for i in range(60)])
+    client.force_login(admin_wang)
+    page = client.get(reverse("customers:list")).content.decode()
+    assert "超过 50 位客户,请缩小搜索范围" in page
+    assert page.count('class="customer-row"') == 25
+    assert "下一页" in page
+    second = client.get(reverse("customers:list"), {"page": 2}).content.decode()
+    assert second.count('class="customer-row"') == 25 and "下一页" not in second
