@@ -1,0 +1,121 @@
+"""Phones, pinyin, the production refusal and the task queue on its real stores."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from huey import RedisHuey, SqliteHuey
+
+from careloop.core.phones import InvalidPhone, mask_phone, normalize_phone, phone_tail
+from careloop.core.text import pinyin_full, pinyin_initials
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164"),
+    [
+        ("13812345678", "+8613812345678"),
+        ("138 1234 5678", "+8613812345678"),
+        ("+86-138-1234-5678", "+8613812345678"),
+        ("008613812345678", "+8613812345678"),
+        ("021-62345678", "+862162345678"),
+        ("", ""),
+    ],
+)
+def test_normalize_phone(raw, e164):
+    assert normalize_phone(raw) == e164
+
+
+@pytest.mark.parametrize("raw", ["12345", "abc", "138123456789999"])
+def test_invalid_phone(raw):
+    with pytest.raises(InvalidPhone):
+        normalize_phone(raw)
+
+
+def test_mask_and_tail():
+    assert mask_phone("+8613812345678") == "138****5678"
+    assert phone_tail("+8613812345678") == "5678"
+    assert mask_phone("") == ""
+
+
+def test_pinyin():
+    assert pinyin_initials("张三") == "zs"
+    assert pinyin_full("张三") == "zhangsan"
+    assert pinyin_initials("李Amy") == "la"  # latin words count as one word
+
+
+def _settings_import(env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "import careloop.settings"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_refuses_default_secret_key(tmp_path):
+    result = _settings_import(
+        {
+            "CARELOOP_ENV": "production",
+            "CARELOOP_DATA_DIR": str(tmp_path),
+            "CARELOOP_SECRET_KEY": "",
+            "CARELOOP_DEBUG": "0",
+        }
+    )
+    assert result.returncode != 0
+    assert "CARELOOP_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_debug(tmp_path):
+    result = _settings_import(
+        {
+            "CARELOOP_ENV": "production",
+            "CARELOOP_DATA_DIR": str(tmp_path),
+            "CARELOOP_SECRET_KEY": "x" * 40,
+            "CARELOOP_DEBUG": "1",
+        }
+    )
+    assert result.returncode != 0
+    assert "CARELOOP_DEBUG" in result.stderr
+
+
+def test_production_starts_with_safe_settings(tmp_path):
+    result = _settings_import(
+        {
+            "CARELOOP_ENV": "production",
+            "CARELOOP_DATA_DIR": str(tmp_path),
+            "CARELOOP_SECRET_KEY": "x" * 40,
+            "CARELOOP_DEBUG": "0",
+        }
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def _roundtrip(huey) -> int:
+    @huey.task()
+    def add(a, b):
+        return a + b
+
+    result = add(2, 3)
+    task = huey.dequeue()
+    assert task is not None
+    huey.execute(task)
+    return result.get()
+
+
+def test_sqlite_queue_roundtrip(tmp_path):
+    huey = SqliteHuey("careloop-test", filename=str(tmp_path / "huey.sqlite3"))
+    assert _roundtrip(huey) == 5
+
+
+def test_redis_queue_roundtrip():
+    url = os.environ.get("CARELOOP_TEST_REDIS_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true 需要 Redis:CARELOOP_TEST_REDIS_URL 未设置")
+        pytest.skip("CARELOOP_TEST_REDIS_URL not set (make test sets it when PostgreSQL runs)")
+    huey = RedisHuey("careloop-test", url=url)
+    huey.flush()
+    assert _roundtrip(huey) == 5
+    huey.flush()
