@@ -1,11 +1,12 @@
 """Pages for the signed-in user: API tokens (shown once)."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from careloop.accounts import selectors, services
-from careloop.core.errors import DomainError
+from careloop.core.errors import DomainError, NotFound
 
 
 @login_required
@@ -28,5 +29,8 @@ def tokens(request):
 @login_required
 @require_POST
 def token_revoke(request, token_id: int):
-    services.api_token_revoke(user=request.user, token_id=token_id)
+    try:
+        services.api_token_revoke(user=request.user, token_id=token_id)
+    except NotFound as exc:  # someone else's token, or already revoked
+        raise Http404(exc.message) from exc
     return redirect("accounts:tokens")

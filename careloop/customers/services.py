@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from careloop.accounts.models import Team, User
 from careloop.accounts.services import audit_record
 from careloop.core.errors import DomainError
 from careloop.core.phones import InvalidPhone, normalize_phone, phone_tail
 from careloop.core.text import pinyin_full, pinyin_initials
-from careloop.customers.models import Customer, CustomerKey, Interaction, Tag
+from careloop.customers.models import Customer, CustomerKey, Interaction, Order, Tag
 
 TAG_SEPARATORS = re.compile(r"[;,、;,]+")
 EDITABLE_FIELDS = (
@@ -290,3 +292,143 @@ def customers_refresh_order_summary(*, customer_ids: Iterable[int] | None = None
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+# Contacts and orders written one at a time (API, pages); imports use the bulk path.
+CLOCK_SKEW = timedelta(minutes=5)
+INTERACTION_TEXT_MAX = 5000
+
+
+def _not_future(moment: datetime, *, field: str) -> datetime:
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    if moment > timezone.now() + CLOCK_SKEW:
+        raise DomainError(_("时间不能晚于现在:%(value)s") % {"value": moment}, field=field)
+    return moment
+
+
+def _score(value: Any, *, field: str, low: int, high: int) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise DomainError(
+            _("%(field)s 须为 %(low)s–%(high)s 的整数:%(value)s")
+            % {"field": field.upper(), "low": low, "high": high, "value": value},
+            field=field,
+        )
+    return value
+
+
+@transaction.atomic
+def interaction_create(
+    *,
+    actor: User | None,
+    customer: Customer,
+    kind: str,
+    channel: str = "",
+    text: str = "",
+    occurred_at: datetime | None = None,
+    nps: int | None = None,
+    csat: int | None = None,
+) -> Interaction:
+    """Record one contact (consultation, callback, survey answer, message, note)."""
+    if kind not in Interaction.Kind.values:
+        raise DomainError(_("未知的接触类型:%(value)s") % {"value": kind}, field="kind")
+    channel = channel or ""
+    if channel and channel not in Interaction.Channel.values:
+        raise DomainError(_("未知的渠道:%(value)s") % {"value": channel}, field="channel")
+    text = (text or "").strip()
+    if len(text) > INTERACTION_TEXT_MAX:
+        raise DomainError(_("内容最多 %(max)s 字") % {"max": INTERACTION_TEXT_MAX}, field="text")
+    nps = _score(nps, field="nps", low=0, high=10)
+    csat = _score(csat, field="csat", low=1, high=5)
+    if not text and nps is None and csat is None:
+        raise DomainError(_("请填写内容或评分"), field="text")
+    occurred_at = _not_future(occurred_at or timezone.now(), field="occurred_at")
+    interaction = Interaction(
+        customer=customer,
+        occurred_at=occurred_at,
+        kind=kind,
+        channel=channel,
+        text=text,
+        nps=nps,
+        csat=csat,
+        author=actor if actor is not None and actor.pk else None,
+    )
+    interaction.full_clean(exclude=["customer", "author", "dedupe_key"])
+    interaction.save()
+    audit_record(
+        actor=actor,
+        action="interaction.create",
+        target=interaction,
+        customer_id=customer.pk,
+        detail={"kind": kind, "channel": channel},
+    )
+    return interaction
+
+
+class DuplicateOrder(DomainError):
+    code, status = "duplicate_external_id", 409
+
+
+def _amount(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise DomainError(_("金额无效:%(value)s") % {"value": value}, field="amount") from exc
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
+        raise DomainError(_("金额无效:%(value)s") % {"value": value}, field="amount")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise DomainError(_("金额最多两位小数:%(value)s") % {"value": value}, field="amount")
+    return amount.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def order_create(
+    *,
+    actor: User | None,
+    customer: Customer,
+    external_id: str,
+    ordered_at: datetime,
+    amount: Decimal | str | int,
+    product: str = "",
+    category: str = "",
+    channel: str = "",
+) -> Order:
+    """Create one order and refresh that customer's order summary; 409 on a known order id."""
+    external_id = (external_id or "").strip()
+    if not external_id:
+        raise DomainError(_("请填写订单号"), field="external_id")
+    if len(external_id) > 64:
+        raise DomainError(_("订单号最多 64 个字符"), field="external_id")
+    if ordered_at is None:
+        raise DomainError(_("请填写下单时间"), field="ordered_at")
+    order = Order(
+        external_id=external_id,
+        customer=customer,
+        ordered_at=_not_future(ordered_at, field="ordered_at"),
+        amount=_amount(amount),
+        product=(product or "").strip(),
+        category=(category or "").strip(),
+        channel=(channel or "").strip(),
+    )
+    duplicate = DuplicateOrder(
+        _("订单号 %(value)s 已存在") % {"value": external_id}, field="external_id"
+    )
+    if Order.objects.filter(external_id=external_id).exists():
+        raise duplicate
+    order.full_clean(exclude=["customer", "external_id"])
+    try:
+        with transaction.atomic():
+            order.save()
+    except IntegrityError as exc:  # a concurrent writer got there first
+        raise duplicate from exc
+    customers_refresh_order_summary(customer_ids=[customer.pk])
+    audit_record(
+        actor=actor,
+        action="order.create",
+        target=order,
+        customer_id=customer.pk,
+        detail={"external_id": external_id, "amount": str(order.amount)},
+    )
+    return order
