@@ -29,3 +29,13 @@ def logins_table(logins: Sequence) -> str:
         for row in rows
     ]
     return "\n".join(lines)
+
+
+def logins_line(logins: Sequence) -> str:
+    """One line for `careloop serve`: 演示账号：admin、supervisor … 密码 careloop123."""
+    passwords = {login.password for login in logins}
+    names = "、".join(login.username for login in logins)
+    return _("演示账号：%(names)s（密码 %(password)s）") % {
+        "names": names,
+        "password": "/".join(sorted(passwords)),
+    }

@@ -98,6 +98,7 @@ def alive(pid: int) -> bool:
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 def test_serve_runs_web_and_worker_and_ctrl_c_stops_both(tmp_path):
+    """The real thing: a child web server and worker, Ctrl-C twice, nothing left running."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -109,6 +110,7 @@ def test_serve_runs_web_and_worker_and_ctrl_c_stops_both(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its own process group, like a terminal's foreground job
     )
     try:
         status = None
@@ -122,7 +124,10 @@ def test_serve_runs_web_and_worker_and_ctrl_c_stops_both(tmp_path):
         assert status == 200
         kids = children(server.pid)
         assert len(kids) == 2  # web server and worker
-        server.send_signal(signal.SIGINT)
+        # Ctrl-C reaches the whole group; an impatient user presses it twice.
+        os.killpg(server.pid, signal.SIGINT)
+        time.sleep(0.3)
+        os.killpg(server.pid, signal.SIGINT)
         output, _err = server.communicate(timeout=20)
     finally:
         if server.poll() is None:
@@ -130,4 +135,5 @@ def test_serve_runs_web_and_worker_and_ctrl_c_stops_both(tmp_path):
     assert server.returncode == 0, output
     assert f"http://127.0.0.1:{port}/" in output
     assert "已停止" in output
+    assert "Traceback" not in output
     assert not any(alive(pid) for pid in kids)

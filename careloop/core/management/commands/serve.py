@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from careloop.demo.generator import demo_logins
-from careloop.demo.text import logins_table
+from careloop.demo.text import logins_line
 
 STOP_GRACE_SECONDS = 8
 
@@ -112,7 +112,12 @@ class Command(BaseCommand):
         except (KeyboardInterrupt, Stop):
             self.stdout.write(_("正在停止网页服务和后台任务…"))
         finally:
+            # A second Ctrl-C (or the terminal's SIGINT arriving twice) must not cut the
+            # clean-up short and leave a child running.
+            previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             stop(processes)
+            signal.signal(signal.SIGINT, previous_int)
             signal.signal(signal.SIGTERM, previous)
         if failed:
             raise CommandError(failed)
@@ -137,4 +142,4 @@ class Command(BaseCommand):
         except DatabaseError:
             return  # not migrated yet: the web server says so
         if logins:
-            self.stdout.write(logins_table(logins))
+            self.stdout.write(logins_line(logins))
