@@ -83,6 +83,7 @@ AUDIT_ACTIONS = {
     "customer.note": _("添加备注"),
     "customer.merge": _("合并重复客户"),
     "customer.phone_reveal": _("查看完整号码"),
+    "customer.export": _("导出客户"),
     "api_token.create": _("创建 API 令牌"),
     "api_token.revoke": _("撤销 API 令牌"),
 }

@@ -5,6 +5,7 @@ from careloop.customers import views
 app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
+    path("export/", views.customer_export, name="export"),
     path("duplicates/", views.duplicates, name="duplicates"),
     path("duplicates/merge/", views.merge, name="merge"),
     path("<int:customer_id>/", views.customer_detail, name="detail"),

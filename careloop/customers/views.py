@@ -3,15 +3,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from careloop.accounts.selectors import audit_for_customer, users_visible_to
 from careloop.core.errors import DomainError, NotFound
 from careloop.core.pagination import COUNT_CAP, paginate
-from careloop.customers import selectors, services
+from careloop.customers import exports, selectors, services
 from careloop.customers.forms import CustomerFilterForm, MergeForm, NoteForm
 
 TIMELINE_PAGE = 20
@@ -169,3 +170,24 @@ def merge(request):
         request, _("已将 %(dup)s 合并到 %(name)s") % {"dup": duplicate.name, "name": survivor.name}
     )
     return redirect("customers:detail", customer_id=survivor.pk)
+
+
+@login_required
+def customer_export(request):
+    """The filtered list as CSV or XLSX; scoped, masked and audited like the page."""
+    filters = CustomerFilterForm(request.GET).filters()
+    fmt = request.GET.get("format", "csv")
+    try:
+        filename, body = exports.customer_export(actor=request.user, filters=filters, fmt=fmt)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{reverse('customers:list')}?{_without(request.GET, 'format')}")
+    if fmt == "csv":
+        response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            body,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
