@@ -141,7 +141,9 @@ def on_http_error(request, exc: HttpError):
 from careloop.accounts.api import router as accounts_router  # noqa: E402
 from careloop.customers.api import orders_router  # noqa: E402
 from careloop.customers.api import router as customers_router  # noqa: E402
+from careloop.imports.api import router as imports_router  # noqa: E402
 
 api.add_router("", accounts_router)
 api.add_router("", customers_router)
 api.add_router("", orders_router)
+api.add_router("", imports_router)
