@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
+import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
@@ -38,6 +41,7 @@ log = logging.getLogger(__name__)
 CHUNK_ROWS = 10_000
 MAX_ERRORS_KEPT = 200
 Progress = Callable[[int, int], None]
+_ERRORS_LOCK = threading.Lock()
 
 
 class ImportFileError(DomainError):
@@ -69,6 +73,7 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     mapping: dict = field(default_factory=dict)
+    seconds: dict = field(default_factory=dict)  # rows (read, validate, write), summary, commit
 
     @property
     def failed(self) -> bool:
@@ -76,8 +81,10 @@ class ImportResult:
         return self.fatal or (bool(self.error_count) and not self.skip_invalid)
 
     def error(self, row: int, column: str, raw: Any, problem: str) -> None:
-        self.error_count += 1
-        if len(self.errors) < MAX_ERRORS_KEPT:
+        with _ERRORS_LOCK:  # the reader thread and the writer both report errors
+            self.error_count += 1
+            keep = len(self.errors) < MAX_ERRORS_KEPT
+        if keep:
             value = _shown(raw)
             message = _('第 %(row)s 行「%(column)s」值 "%(value)s" %(problem)s') % {
                 "row": row,
@@ -208,39 +215,66 @@ class KeyedImporter:
         return {}
 
     def process(self, batch: list[tuple[int, list]]) -> None:
-        ctx, result = self.ctx, self.ctx.result
+        self.write(self.parse(batch), len(batch))
+
+    def parse(self, batch: list[tuple[int, list]]) -> list[tuple[int, str, tuple]]:
+        """Validate a chunk (pure Python, no database: it may run in the reader thread)."""
+        ctx = self.ctx
+        fast = self.fast_row()
+        seen, seen_add = ctx.seen, ctx.seen.add
         parsed: list[tuple[int, str, tuple]] = []
-        defaults = self.defaults()
-        order = self.order
+        append = parsed.append
         for row, raw in batch:
-            data = _parse_row(ctx, self.cells, row, raw)
-            if data is None:
-                continue
-            data = self.complete(data)
-            if not ctx.first_time(row, self.key, data[self.key]):
-                continue
-            parsed.append(
-                (
-                    row,
-                    data["customer_external_id"],
-                    tuple(data.get(c, defaults.get(c)) for c in order),
-                )
-            )
+            if fast is not None:
+                try:
+                    customer_ext, values = fast(raw)
+                except (v.Invalid, IndexError, AttributeError, TypeError, ValueError):
+                    pass  # the general path below names the problem
+                else:
+                    marker = hash(values[0])
+                    if marker not in seen:
+                        seen_add(marker)
+                        append((row, customer_ext, values))
+                        continue
+            item = self.parse_row(row, raw)
+            if item is not None:
+                append(item)
+        return parsed
+
+    def parse_row(self, row: int, raw: list) -> tuple[int, str, tuple] | None:
+        data = _parse_row(self.ctx, self.cells, row, raw)
+        if data is None:
+            return None
+        data = self.complete(data)
+        if not self.ctx.first_time(row, self.key, data[self.key]):
+            return None
+        defaults = self.defaults()
+        values = tuple(data.get(c, defaults.get(c)) for c in self.order)
+        return row, data["customer_external_id"], values
+
+    def fast_row(self) -> Callable[[list], tuple[str, tuple]] | None:
+        """Optionally, a row parser for the common well-formed row; it raises on anything
+        else and the row goes through `parse_row`. Its values start with the key."""
+        return None
+
+    def write(self, parsed: list[tuple[int, str, tuple]], size: int) -> None:
+        """Resolve customers (one query), then upsert the chunk."""
+        result = self.ctx.result
         customers = lookup(
             "customers_customerkey", "external_id", "customer_id", {p[1] for p in parsed}
         )
         rows = []
-        label = ctx.label("customer_external_id")
+        label = self.ctx.label("customer_external_id")
         for row, customer_ext, values in parsed:
             customer_id = customers.get(customer_ext)
             if customer_id is None:
                 result.error(row, label, customer_ext, _("找不到该客户编号,请先导入客户"))
                 continue
             rows.append((customer_id, *values))
-        result.skipped += len(batch) - len(rows)
+        result.skipped += size - len(rows)
         if result.error_count and not result.skip_invalid and not result.dry_run:
             return  # nothing will be written: validate the rest, don't write
-        key_at = 1 + order.index(self.key)
+        key_at = 1 + self.order.index(self.key)
         existing = lookup(self.table, self.target.key, "customer_id", [r[key_at] for r in rows])
         written = upsert(self.target, rows)
         created = len(rows) - len(existing)
@@ -281,6 +315,38 @@ class OrderImporter(KeyedImporter):
 
     def defaults(self):
         return {"product": "", "category": "", "channel": ""}
+
+    def fast_row(self):
+        index = self.ctx.mapping.index
+        ext_i, cust_i = index["external_id"], index["customer_external_id"]
+        at_i, amount_i = index["ordered_at"], index["amount"]
+        optional = [(index.get(name), size) for name, size in OPTIONAL_ORDER_TEXT]
+        (p_i, p_max), (c_i, c_max), (ch_i, ch_max) = optional
+        utc_text, money_ok = self.ctx.moments.utc_text, v.FAST_MONEY.fullmatch
+
+        def row(raw: list) -> tuple[str, tuple]:
+            ext, customer = raw[ext_i].strip(), raw[cust_i].strip()
+            amount = raw[amount_i]
+            product = raw[p_i].strip() if p_i is not None else ""
+            category = raw[c_i].strip() if c_i is not None else ""
+            channel = raw[ch_i].strip() if ch_i is not None else ""
+            if (
+                not ext
+                or not customer
+                or len(ext) > 64
+                or len(customer) > 64
+                or len(product) > p_max
+                or len(category) > c_max
+                or len(channel) > ch_max
+                or not money_ok(amount)
+            ):
+                raise v.Invalid("")
+            return customer, (ext, utc_text(raw[at_i]), amount, product, category, channel)
+
+        return row
+
+
+OPTIONAL_ORDER_TEXT = (("product", 128), ("category", 64), ("channel", 32))
 
 
 SEVERITIES = {"a": "A", "b": "B", "c": "C"}
@@ -701,14 +767,18 @@ def import_file(
         result.warnings = mapping.warnings()
         if progress:
             progress(0, table.total_estimate)
+        began = time.perf_counter()
         try:
             with transaction.atomic():
                 _run(kind, table, mapping, result, team, progress, chunk_rows)
                 if dry_run or result.failed:
                     raise _Rollback
                 result.written = True
+                committing = time.perf_counter()
+            result.seconds["commit"] = round(time.perf_counter() - committing, 3)
         except _Rollback:
             pass
+        result.seconds["total"] = round(time.perf_counter() - began, 3)
     if result.failed and not dry_run:
         result.created = result.updated = result.unchanged = 0
     log.info(
@@ -727,27 +797,79 @@ def import_file(
 def _run(kind, table, mapping, result, team, progress, chunk_rows) -> None:
     ctx = Context(mapping=mapping, result=result, team=team)
     importer = IMPORTERS[kind](ctx)
-    batch: list[tuple[int, list]] = []
-    row = 1
-    for raw in table.rows:
-        row += 1
-        if not any(raw):
-            continue
-        batch.append((row, raw))
-        if len(batch) >= chunk_rows:
-            result.total += len(batch)
-            importer.process(batch)
-            batch = []
+    total = table.total_estimate
+    if isinstance(importer, KeyedImporter):
+        chunks = _pipelined(_chunks(table.rows, chunk_rows), importer.parse)
+        for size, parsed in chunks:
+            result.total += size
+            importer.write(parsed, size)
             if progress:
-                progress(result.total, max(table.total_estimate, result.total))
-    if batch:
-        result.total += len(batch)
-        importer.process(batch)
+                progress(result.total, max(total, result.total))
+    else:
+        for size, batch in _chunks(table.rows, chunk_rows):
+            result.total += size
+            importer.process(batch)
+            if progress:
+                progress(result.total, max(total, result.total))
+    began = time.perf_counter()
     if not result.failed or result.dry_run:
         importer.finish()
+    result.seconds["summary"] = round(time.perf_counter() - began, 3)
     result.errors.sort(key=lambda e: e.row)
     if not result.skip_invalid:
         result.skipped = 0
+
+
+def _chunks(rows: Iterator[list], size: int) -> Iterator[tuple[int, list[tuple[int, list]]]]:
+    """(row count, [(row number as in Excel, cells)]) per chunk; blank rows are dropped."""
+    batch: list[tuple[int, list]] = []
+    for row, raw in enumerate(rows, start=2):
+        if any(raw):
+            batch.append((row, raw))
+            if len(batch) >= size:
+                yield len(batch), batch
+                batch = []
+    if batch:
+        yield len(batch), batch
+
+
+def _pipelined(chunks, parse) -> Iterator[tuple[int, Any]]:
+    """Read and validate the next chunks in a thread while this one is written: the database
+    works (without the GIL) while Python parses. At most two chunks wait: memory stays flat."""
+    out: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+    language = translation.get_language()
+
+    def produce() -> None:
+        translation.activate(language)  # error messages in the caller's language
+        try:
+            for size, batch in chunks:
+                item = (size, parse(batch))
+                while not stop.is_set():
+                    try:
+                        out.put(item, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            out.put(None)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            out.put(exc)
+
+    worker = threading.Thread(target=produce, name="import-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = out.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)
 
 
 # ---- jobs (web uploads, API) ----------------------------------------------------------------

@@ -79,6 +79,16 @@ def upsert_sqlite(target: Target, rows: Sequence[tuple]) -> int:
         raw.close()
 
 
+def changed(*pairs: tuple[str, str]) -> str:
+    """A condition true when any (old, new) pair differs, NULLs included: a row that would not
+    change is not written (with ~30 indexes on customers, each avoided write counts)."""
+    if connection.vendor == "postgresql":
+        old = ", ".join(a for a, _ in pairs)
+        new = ", ".join(b for _, b in pairs)
+        return f"ROW({old}) IS DISTINCT FROM ROW({new})"
+    return "(" + " OR ".join(f"{a} IS NOT {b}" for a, b in pairs) + ")"
+
+
 def in_list(column: str, values: Iterable) -> tuple[str, list]:
     """`column IN (values)` with one parameter, whatever the number of values."""
     values = list(values)
@@ -112,7 +122,13 @@ def refresh_order_summary(customer_ids: Iterable[int], batch: int = 20000) -> in
                 "last_order_at = a.last_at, order_count = a.n, lifetime_spend = a.total "
                 "FROM (SELECT customer_id, MIN(ordered_at) AS first_at, MAX(ordered_at) AS last_at,"
                 " COUNT(*) AS n, SUM(amount) AS total FROM customers_order "
-                f"WHERE {where} GROUP BY customer_id) AS a WHERE c.id = a.customer_id",
+                f"WHERE {where} GROUP BY customer_id) AS a WHERE c.id = a.customer_id AND "
+                + changed(
+                    ("c.first_order_at", "a.first_at"),
+                    ("c.last_order_at", "a.last_at"),
+                    ("c.order_count", "a.n"),
+                    ("c.lifetime_spend", "a.total"),
+                ),
                 params,
             )
             done += cursor.rowcount

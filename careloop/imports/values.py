@@ -81,7 +81,8 @@ class Moments:
 
     def _hour(self, key: str) -> str | None:
         try:
-            local = datetime.strptime(key, "%Y-%m-%d %H").replace(tzinfo=self.tz)
+            parts = int(key[:4]), int(key[5:7]), int(key[8:10]), int(key[11:13])
+            local = datetime(*parts, tzinfo=self.tz)
         except ValueError:
             prefix = None  # e.g. 2024-02-30: the slow path names the problem
         else:

@@ -332,7 +332,7 @@ def test_chunks_and_progress(tmp_path, customers):
         progress=lambda done, total: seen.append((done, total)),
     )
     assert result.created == 25
-    assert seen == [(0, 25), (10, 25), (20, 25)]
+    assert seen == [(0, 25), (10, 25), (20, 25), (25, 25)]
     assert Customer.objects.get(external_id="C001").order_count == 25
 
 
