@@ -15,6 +15,15 @@ def huey_immediate():
     yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hasher():
+    """PBKDF2's million rounds cost ~0.3 s per persona; tests need no real hashing strength."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    yield
+
+
 @pytest.fixture
 def team_east(db):
     return team_ensure(code="east", name="华东一组", region="华东")
