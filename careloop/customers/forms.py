@@ -33,3 +33,58 @@ class NoteForm(forms.Form):
 class MergeForm(forms.Form):
     survivor = forms.IntegerField()
     duplicate = forms.IntegerField()
+
+
+class CustomerForm(forms.Form):
+    """Profile fields a person edits; the service validates phone and uniqueness."""
+
+    external_id = forms.CharField(label=_("客户编号"), max_length=64, required=False)
+    name = forms.CharField(label=_("姓名"), max_length=100)
+    gender = forms.ChoiceField(
+        label=_("性别"), required=False, choices=[("", _("未知")), ("M", _("男")), ("F", _("女"))]
+    )
+    phone = forms.CharField(label=_("手机"), max_length=32, required=False)
+    email = forms.EmailField(label=_("邮箱"), required=False)
+    birthday = forms.DateField(
+        label=_("生日"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    region = forms.CharField(label=_("省份/地区"), max_length=32, required=False)
+    city = forms.CharField(label=_("城市"), max_length=32, required=False)
+    industry = forms.CharField(label=_("行业"), max_length=32, required=False)
+    company = forms.CharField(label=_("公司"), max_length=128, required=False)
+    owner = forms.ModelChoiceField(label=_("负责人"), queryset=None, required=False)
+    team = forms.ModelChoiceField(label=_("团队"), queryset=None, required=False)
+    do_not_contact = forms.BooleanField(label=_("免打扰(不做主动关怀)"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        from careloop.accounts.models import Team
+        from careloop.accounts.selectors import users_visible_to
+
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = users_visible_to(user)
+        if user.is_admin:
+            self.fields["team"].queryset = Team.objects.all()
+        else:
+            del self.fields["team"]  # only admins move customers between teams
+
+    @classmethod
+    def initial_for(cls, customer) -> dict:
+        data = {
+            f: getattr(customer, f)
+            for f in (
+                "external_id",
+                "name",
+                "gender",
+                "email",
+                "birthday",
+                "region",
+                "city",
+                "industry",
+                "company",
+                "owner",
+                "team",
+                "do_not_contact",
+            )
+        }
+        data["phone"] = customer.phone_national
+        return data

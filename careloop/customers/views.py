@@ -13,7 +13,7 @@ from careloop.accounts.selectors import audit_for_customer, users_visible_to
 from careloop.core.errors import DomainError, NotFound
 from careloop.core.pagination import COUNT_CAP, paginate
 from careloop.customers import exports, selectors, services
-from careloop.customers.forms import CustomerFilterForm, MergeForm, NoteForm
+from careloop.customers.forms import CustomerFilterForm, CustomerForm, MergeForm, NoteForm
 
 TIMELINE_PAGE = 20
 
@@ -191,3 +191,37 @@ def customer_export(request):
         )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _save_customer(request, form: CustomerForm, customer=None):
+    """Create or update through the services; a refusal lands on the form field it names."""
+    if not form.is_valid():
+        return None
+    try:
+        if customer is None:
+            return services.customer_create(actor=request.user, **form.cleaned_data)
+        return services.customer_update(actor=request.user, customer=customer, **form.cleaned_data)
+    except DomainError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return None
+
+
+@login_required
+def customer_new(request):
+    form = CustomerForm(request.POST or None, user=request.user)
+    if request.method == "POST" and (customer := _save_customer(request, form)):
+        messages.success(request, _("已创建客户 %(name)s") % {"name": customer.name})
+        return redirect("customers:detail", customer_id=customer.pk)
+    return render(request, "customers/form.html", {"form": form, "customer": None})
+
+
+@login_required
+def customer_edit(request, customer_id: int):
+    customer = _customer(request, customer_id)
+    form = CustomerForm(
+        request.POST or None, user=request.user, initial=CustomerForm.initial_for(customer)
+    )
+    if request.method == "POST" and _save_customer(request, form, customer):
+        messages.success(request, _("资料已保存"))
+        return redirect("customers:detail", customer_id=customer.pk)
+    return render(request, "customers/form.html", {"form": form, "customer": customer})
