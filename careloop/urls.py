@@ -1,3 +1,4 @@
+from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -5,6 +6,7 @@ from careloop.api import api
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
+    path("admin/", admin.site.urls),
     path("accounts/", include("careloop.accounts.urls")),
     path("customers/", include("careloop.customers.urls")),
     path("imports/", include("careloop.imports.urls")),
