@@ -18,7 +18,7 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         if isinstance(self.object_list, QuerySet) and self.count_cap:
-            return self.object_list.order_by()[: self.count_cap + 1].count()
+            return self.object_list.order_by().values("pk")[: self.count_cap + 1].count()
         return super().count
 
     @property

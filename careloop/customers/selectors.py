@@ -100,7 +100,7 @@ def search_ids(q: str) -> QuerySet | None:
         if tagged is not None:
             alternatives.append(tagged)
     first, *rest = alternatives
-    return first.union(*rest) if rest else first
+    return first.union(*rest, all=True) if rest else first  # IN ignores duplicates
 
 
 def customer_list(*, user: User, filters: CustomerFilters) -> QuerySet[Customer]:
