@@ -110,12 +110,16 @@ def test_sqlite_queue_roundtrip(tmp_path):
 
 
 def test_redis_queue_roundtrip():
-    url = os.environ.get("CARELOOP_TEST_REDIS_URL")
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true 需要 Redis:CARELOOP_TEST_REDIS_URL 未设置")
-        pytest.skip("CARELOOP_TEST_REDIS_URL not set (make test sets it when PostgreSQL runs)")
+    """The production queue: under CI=true a missing Redis fails, elsewhere it skips."""
+    import redis
+
+    url = os.environ.get("CARELOOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     huey = RedisHuey("careloop-test", url=url)
-    huey.flush()
+    try:
+        huey.flush()
+    except redis.ConnectionError:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true 需要 Redis,但 {url} 无法连接")
+        pytest.skip(f"Redis not running at {url}")
     assert _roundtrip(huey) == 5
     huey.flush()
