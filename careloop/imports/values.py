@@ -23,6 +23,7 @@ ANY_DATETIME = re.compile(
 )
 FAST_MONEY = re.compile(r"-?\d{1,12}(\.\d{1,2})?")
 MONEY_NOISE = str.maketrans("", "", ",, ¥￥元")
+CN_MOBILE = re.compile(r"\+861[3-9]\d{9}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 EXCEL_EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001 - Excel serials are naive local times
 TRUE = {"1", "是", "true", "yes", "y", "t", "on", "√"}
@@ -158,7 +159,12 @@ def phone(raw) -> str:
         normalized = normalize_phone(value)
     except InvalidPhone as exc:
         raise Invalid(_("不是有效的手机号码")) from exc
-    if normalized and not phonenumbers.is_valid_number(phonenumbers.parse(normalized)):
+    # A mainland mobile number is valid as it stands; phonenumbers judges anything else.
+    if (
+        normalized
+        and not CN_MOBILE.fullmatch(normalized)
+        and not phonenumbers.is_valid_number(phonenumbers.parse(normalized))
+    ):
         raise Invalid(_("不是有效的手机号码"))
     return normalized
 
