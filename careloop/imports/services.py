@@ -34,7 +34,13 @@ from careloop.imports import values as v
 from careloop.imports.columns import KINDS, SPECS, Mapping, MissingColumns, detect
 from careloop.imports.models import ImportJob
 from careloop.imports.readers import open_table
-from careloop.imports.sql import Target, lookup, refresh_order_summary, upsert
+from careloop.imports.sql import (
+    Target,
+    lookup,
+    refresh_order_summary,
+    secondary_indexes_deferred,
+    upsert,
+)
 
 log = logging.getLogger(__name__)
 
@@ -260,17 +266,16 @@ class KeyedImporter:
     def write(self, parsed: list[tuple[int, str, tuple]], size: int) -> None:
         """Resolve customers (one query), then upsert the chunk."""
         result = self.ctx.result
-        customers = lookup(
-            "customers_customerkey", "external_id", "customer_id", {p[1] for p in parsed}
-        )
-        rows = []
-        label = self.ctx.label("customer_external_id")
-        for row, customer_ext, values in parsed:
-            customer_id = customers.get(customer_ext)
-            if customer_id is None:
-                result.error(row, label, customer_ext, _("找不到该客户编号,请先导入客户"))
-                continue
-            rows.append((customer_id, *values))
+        wanted = {p[1] for p in parsed}
+        customers = lookup("customers_customerkey", "external_id", "customer_id", wanted)
+        missing = wanted - customers.keys()
+        if missing:
+            label = self.ctx.label("customer_external_id")
+            for row, customer_ext, _values in parsed:
+                if customer_ext in missing:
+                    result.error(row, label, customer_ext, _("找不到该客户编号,请先导入客户"))
+            parsed = [p for p in parsed if p[1] not in missing]
+        rows = [(customers[customer_ext], *values) for _row, customer_ext, values in parsed]
         result.skipped += size - len(rows)
         if result.error_count and not result.skip_invalid and not result.dry_run:
             return  # nothing will be written: validate the rest, don't write
@@ -282,9 +287,8 @@ class KeyedImporter:
         result.updated += written - created
         result.unchanged += len(existing) - (written - created)
         if self.refresh_orders and written:
-            self.touched.update(
-                r[0] for r in rows if r[key_at] not in existing or written > created
-            )
+            # Every customer of the chunk, and the former customer of orders that moved.
+            self.touched.update(customers.values())
             self.touched.update(existing.values())
 
     def complete(self, data: dict) -> dict:
@@ -803,12 +807,13 @@ def _run(kind, table, mapping, result, team, progress, chunk_rows) -> None:
     total = table.total_estimate
     if isinstance(importer, KeyedImporter):
         chunks = _pipelined(_chunks(table.rows, chunk_rows), importer.parse)
-        for size, parsed in chunks:
-            result.total += size
-            importer.write(parsed, size)
-            _forget_queries()
-            if progress:
-                progress(result.total, max(total, result.total))
+        with secondary_indexes_deferred(importer.table, expected_rows=total):
+            for size, parsed in chunks:
+                result.total += size
+                importer.write(parsed, size)
+                _forget_queries()
+                if progress:
+                    progress(result.total, max(total, result.total))
     else:
         for size, batch in _chunks(table.rows, chunk_rows):
             result.total += size

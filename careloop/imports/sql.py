@@ -13,7 +13,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection
@@ -87,6 +88,37 @@ def changed(*pairs: tuple[str, str]) -> str:
         new = ", ".join(b for _, b in pairs)
         return f"ROW({old}) IS DISTINCT FROM ROW({new})"
     return "(" + " OR ".join(f"{a} IS NOT {b}" for a, b in pairs) + ")"
+
+
+BULK_ROWS = 100_000
+
+
+@contextmanager
+def secondary_indexes_deferred(table: str, *, expected_rows: int) -> Iterator[None]:
+    """For a big load (at least BULK_ROWS and more rows than the table holds), build the
+    table's non-unique indexes once at the end instead of row by row; unique ones stay, they
+    are the conflict targets. SQLite only: its DDL is transactional and invisible to readers
+    until commit. On PostgreSQL DROP INDEX would lock readers out for the whole import."""
+    if connection.vendor != "sqlite" or expected_rows < BULK_ROWS:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {table}")
+        if cursor.fetchone()[0] >= expected_rows:
+            indexes = []
+        else:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s"
+                " AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'",
+                [table],
+            )
+            indexes = cursor.fetchall()
+        for name, _sql in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    with connection.cursor() as cursor:
+        for _name, sql in indexes:
+            cursor.execute(sql)
 
 
 def in_list(column: str, values: Iterable) -> tuple[str, list]:

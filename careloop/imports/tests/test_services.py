@@ -344,3 +344,18 @@ def test_duplicate_across_chunks_is_an_error(tmp_path, customers):
     assert result.error_count == 3
     assert result.errors[0].row == 14
     assert Order.objects.count() == 0
+
+
+def test_big_sqlite_loads_rebuild_secondary_indexes(tmp_path, customers, monkeypatch):
+    from django.db import connection
+
+    from careloop.imports import sql
+
+    monkeypatch.setattr(sql, "BULK_ROWS", 10)
+    rows = [ORDERS_ZH[0]] + [[f"B{i}", "C002", "2024-05-01", "2", "", "", ""] for i in range(30)]
+    result = run(tmp_path, "orders", rows)
+    assert result.created == 30
+    assert Customer.objects.get(external_id="C002").order_count == 30
+    with connection.cursor() as cursor:
+        names = set(connection.introspection.get_constraints(cursor, "customers_order"))
+    assert {"order_customer_time", "order_time"} <= names
