@@ -317,18 +317,20 @@ def customer_by_phone(user: User, phone: str) -> Customer:
         normalized = normalize_phone(phone)
     except InvalidPhone as exc:
         raise DomainError(f"手机号码无效:{phone}", field="phone") from exc
-    customer = (
-        Customer.objects.visible_to(user)
-        .filter(phone=normalized)
-        .select_related("owner", "team")
-        .order_by("id")
-        .first()
+    # No ORDER BY: with one, PostgreSQL may walk the primary key instead of the phone index.
+    matches = (
+        list(
+            Customer.objects.visible_to(user)
+            .filter(phone=normalized)
+            .select_related("owner", "team")
+            .order_by()[:20]
+        )
         if normalized
-        else None
+        else []
     )
-    if customer is None:
+    if not matches:
         raise NotFound("没有该号码的客户或无权查看", field="phone")
-    return customer
+    return min(matches, key=lambda c: c.pk)  # the oldest record if a number is shared
 
 
 def order_list(
