@@ -1,5 +1,6 @@
 """/api/v1/customers, /orders and contacts as each role sees them."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -243,6 +244,15 @@ def test_patch_refusal_writes_nothing(agent_li, zhang):
     assert_error(api.patch(f"/customers/{zhang.pk}", {"name": None}), 422, "name")
 
 
+def test_only_admin_moves_a_customer_to_another_team(agent_li, agent_chen, admin_wang, zhang):
+    response = api_as(agent_li).patch(f"/customers/{zhang.pk}", {"team": "south"})
+    assert_error(response, 400, "team")
+    assert_error(api_as(agent_li).patch(f"/customers/{zhang.pk}", {"owner": "chen"}), 400, "owner")
+    response = api_as(admin_wang).patch(f"/customers/{zhang.pk}", {"team": "south", "owner": None})
+    assert response.json()["team"] == "south"
+    assert_error(api_as(agent_li).get(f"/customers/{zhang.pk}"), 404, None)
+
+
 def test_supervisor_updates_team_customer_agent_of_other_team_cannot(
     supervisor_zhao, agent_chen, zhang
 ):
@@ -442,6 +452,17 @@ def test_unknown_path_and_wrong_method_answer_in_json(agent_li):
     response = api.delete("/me")
     assert_error(response, 405, None, "method_not_allowed")
     assert response["Allow"] == "GET"
+
+
+def test_model_validation_errors_name_the_field(rf):
+    from django.core.exceptions import ValidationError
+
+    from careloop.api import on_model_validation_error
+
+    exc = ValidationError({"email": ["请输入合法的邮件地址。"]})
+    response = on_model_validation_error(rf.get("/api/v1/customers"), exc)
+    assert response.status_code == 422
+    assert json.loads(response.content)["field"] == "email"
 
 
 def test_openapi_lists_the_endpoints():
