@@ -9,8 +9,10 @@ unless `skip_invalid`; `dry_run` does everything and rolls back.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import queue
+import sqlite3
 import threading
 import time
 import uuid
@@ -123,19 +125,56 @@ class Context:
     result: ImportResult
     team: Team | None = None  # for customers with neither owner nor team column
     moments: v.Moments = field(default_factory=v.Moments)
-    seen: set[int] = field(default_factory=set)  # hashes of keys already in this file
+    seen: SeenKeys = field(default_factory=lambda: SeenKeys())
 
     def label(self, name: str) -> str:
         return self.mapping.label(name)
 
-    def first_time(self, row: int, name: str, key: str) -> bool:
-        """False (and an error on this row) when `key` appeared earlier in the file."""
-        marker = hash(key)
-        if marker in self.seen:
-            self.result.error(row, self.label(name), key, _("在文件中重复出现(以先出现的行为准)"))
-            return False
-        self.seen.add(marker)
-        return True
+    def drop_repeats(
+        self, items: list, key_of: Callable, column: str, problem: str, shown=None
+    ) -> list:
+        """The items whose key is new to this file; an error on the row of every other one."""
+        repeats = self.seen.repeats([key_of(item) for item in items])
+        if not repeats:
+            return items
+        for i in repeats:
+            self.result.error(items[i][0], column, (shown or key_of)(items[i]), problem)
+        return [item for i, item in enumerate(items) if i not in repeats]
+
+
+class SeenKeys:
+    """The keys already met in this file, for the duplicate check, kept as 64-bit hashes in a
+    private temporary SQLite file with a small cache: memory stays flat however long the file
+    (a Python set would cost ~60 bytes per row). One query and one executemany per chunk."""
+
+    def __init__(self):
+        self.db = sqlite3.connect("", check_same_thread=False)  # deleted when closed
+        self.db.execute("PRAGMA cache_size = -8000")
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.db.execute("CREATE TABLE seen (h INTEGER PRIMARY KEY)")
+
+    def repeats(self, keys: list) -> set[int]:
+        """Indexes of the keys seen before (in earlier chunks or earlier in this one)."""
+        hashes = [hash(k) for k in keys]
+        before = {
+            h
+            for (h,) in self.db.execute(
+                "SELECT h FROM seen WHERE h IN (SELECT value FROM json_each(?))",
+                (json.dumps(hashes),),
+            )
+        }
+        repeats, fresh = set(), set()
+        for i, h in enumerate(hashes):
+            if h in before or h in fresh:
+                repeats.add(i)
+            else:
+                fresh.add(h)
+        self.db.executemany("INSERT INTO seen VALUES (?)", [(h,) for h in fresh])
+        return repeats
+
+    def close(self) -> None:
+        self.db.close()
 
 
 # ---- parsing helpers shared by the importers --------------------------------------------------
@@ -227,7 +266,6 @@ class KeyedImporter:
         """Validate a chunk (pure Python, no database: it may run in the reader thread)."""
         ctx = self.ctx
         fast = self.fast_row()
-        seen, seen_add = ctx.seen, ctx.seen.add
         parsed: list[tuple[int, str, tuple]] = []
         append = parsed.append
         for row, raw in batch:
@@ -237,23 +275,22 @@ class KeyedImporter:
                 except (v.Invalid, IndexError, AttributeError, TypeError, ValueError):
                     pass  # the general path below names the problem
                 else:
-                    marker = hash(values[0])
-                    if marker not in seen:
-                        seen_add(marker)
-                        append((row, customer_ext, values))
-                        continue
+                    append((row, customer_ext, values))
+                    continue
             item = self.parse_row(row, raw)
             if item is not None:
                 append(item)
-        return parsed
+        return ctx.drop_repeats(parsed, _first_value, *self.repeat_error())
+
+    def repeat_error(self) -> tuple:
+        """(column, problem[, shown value]) for a row whose key appeared earlier in the file."""
+        return self.ctx.label(self.key), _("在文件中重复出现(以先出现的行为准)")
 
     def parse_row(self, row: int, raw: list) -> tuple[int, str, tuple] | None:
         data = _parse_row(self.ctx, self.cells, row, raw)
         if data is None:
             return None
         data = self.complete(data)
-        if not self.ctx.first_time(row, self.key, data[self.key]):
-            return None
         defaults = self.defaults()
         values = tuple(data.get(c, defaults.get(c)) for c in self.order)
         return row, data["customer_external_id"], values
@@ -450,6 +487,11 @@ class InteractionImporter(KeyedImporter):
     def defaults(self):
         return {"channel": "", "text": ""}
 
+    def repeat_error(self):
+        column = self.ctx.label("customer_external_id")
+        problem = _("与本文件中前面的一行完全相同(重复的接触记录)")
+        return column, problem, lambda item: item[1]
+
     def complete(self, data):
         parts = [data["customer_external_id"], data["occurred_at"], data.get("channel", "")]
         parts += [data["kind"], data.get("text", "")]
@@ -461,6 +503,10 @@ def dedupe_key(customer_external_id: str, occurred_at: str, channel: str, kind: 
     """sha1 of customer_external_id|occurred_at (UTC)|channel|kind|text: re-imports match."""
     raw = "|".join((customer_external_id, occurred_at, channel, kind, text))
     return hashlib.sha1(raw.encode()).hexdigest()
+
+
+def _first_value(item: tuple[int, str, tuple]) -> Any:
+    return item[2][0]  # the key: external_id or dedupe_key
 
 
 def _filled(raw: Any) -> bool:
@@ -511,10 +557,10 @@ class CustomerImporter:
         rows = []
         for row, raw in batch:
             data = _parse_row(ctx, self.cells, row, raw)
-            if data is None or not self._resolve_people(row, data):
-                continue
-            if ctx.first_time(row, "external_id", data["external_id"]):
+            if data is not None and self._resolve_people(row, data):
                 rows.append((row, data))
+        column, problem = ctx.label("external_id"), _("在文件中重复出现(以先出现的行为准)")
+        rows = ctx.drop_repeats(rows, lambda item: item[1]["external_id"], column, problem)
         result.skipped += len(batch) - len(rows)
         if result.error_count and not result.skip_invalid and not result.dry_run:
             return
@@ -803,7 +849,15 @@ def import_file(
 
 def _run(kind, table, mapping, result, team, progress, chunk_rows) -> None:
     ctx = Context(mapping=mapping, result=result, team=team)
-    importer = IMPORTERS[kind](ctx)
+    try:
+        _run_chunks(ctx, table, progress, chunk_rows)
+    finally:
+        ctx.seen.close()
+
+
+def _run_chunks(ctx: Context, table, progress, chunk_rows) -> None:
+    result = ctx.result
+    importer = IMPORTERS[result.kind](ctx)
     total = table.total_estimate
     if isinstance(importer, KeyedImporter):
         chunks = _pipelined(_chunks(table.rows, chunk_rows), importer.parse)

@@ -359,3 +359,16 @@ def test_big_sqlite_loads_rebuild_secondary_indexes(tmp_path, customers, monkeyp
     with connection.cursor() as cursor:
         names = set(connection.introspection.get_constraints(cursor, "customers_order"))
     assert {"order_customer_time", "order_time"} <= names
+
+
+def test_identical_interaction_rows_are_reported(tmp_path, customers):
+    rows = [
+        ["客户编号", "时间", "类型", "内容"],
+        ["C001", "2024-06-01 09:00", "consult", "问保修"],
+        ["C001", "2024-06-01 09:00", "consult", "问保修"],
+    ]
+    result = run(tmp_path, "interactions", rows, skip_invalid=True)
+    assert messages(result) == [
+        '第 3 行「客户编号」值 "C001" 与本文件中前面的一行完全相同(重复的接触记录)'
+    ]
+    assert (result.created, result.skipped) == (1, 1)
