@@ -17,9 +17,19 @@ class CustomerQuerySet(models.QuerySet):
             return self
         if user.is_supervisor:
             return self.filter(team_id=user.team_id) if user.team_id else self.none()
-        if user.team_id:
-            return self.filter(Q(team_id=user.team_id) | Q(owner_id=user.pk))
-        return self.filter(owner_id=user.pk)
+        if not user.team_id:
+            return self.filter(owner_id=user.pk)
+        # Customers an agent owns are almost always in the agent's team. Looking up the few
+        # that are not keeps the scope a single `team_id = …` that walks the (team, id) index
+        # in order; `team_id = … OR owner_id = …` made both engines sort the whole team.
+        elsewhere = list(
+            Customer.objects.filter(owner_id=user.pk)
+            .exclude(team_id=user.team_id)
+            .values_list("pk", flat=True)[:1000]
+        )
+        if elsewhere:
+            return self.filter(Q(team_id=user.team_id) | Q(pk__in=elsewhere))
+        return self.filter(team_id=user.team_id)
 
 
 class Tag(models.Model):
@@ -91,6 +101,14 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def is_visible_to(self, user) -> bool:
+        """The same rule as `CustomerQuerySet.visible_to`, for one loaded customer."""
+        if user.is_admin:
+            return True
+        if user.is_supervisor:
+            return bool(user.team_id) and self.team_id == user.team_id
+        return self.owner_id == user.pk or (bool(user.team_id) and self.team_id == user.team_id)
 
     @property
     def salutation(self) -> str:

@@ -142,13 +142,8 @@ def with_tags(customers: list[Customer]) -> list[Customer]:
 
 def customer_for(user: User, customer_id: int) -> Customer:
     """The customer if the user may see them; NotFound otherwise (no hint that it exists)."""
-    customer = (
-        Customer.objects.visible_to(user)
-        .select_related("owner", "team")
-        .filter(pk=customer_id)
-        .first()
-    )
-    if customer is None:
+    customer = Customer.objects.select_related("owner", "team").filter(pk=customer_id).first()
+    if customer is None or not customer.is_visible_to(user):
         raise NotFound("客户不存在或无权查看")
     return customer
 

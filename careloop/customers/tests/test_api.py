@@ -133,8 +133,9 @@ def test_list_query_count(agent_li, team_east, django_assert_num_queries):
         make_customer(f"客户{i}", team=team_east, owner=agent_li, tags=["VIP", f"批次{i % 3}"])
     api = api_as(agent_li)
     api.get("/me")  # the first call stamps the token's last_used_at
-    # token + user, COUNT, one page of customers (owner, team joined), their tags
-    with django_assert_num_queries(4):
+    # token + user, the agent's owned customers outside the team, COUNT, one page of customers
+    # (owner, team joined), their tags
+    with django_assert_num_queries(5):
         response = api.get("/customers", {"limit": 50})
     items = response.json()["items"]
     assert len(items) == 50

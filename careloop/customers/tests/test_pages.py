@@ -256,3 +256,21 @@ def test_count_is_capped_on_huge_lists(client, admin_wang, team_east, monkeypatc
     assert "下一页" in page
     second = client.get(reverse("customers:list"), {"page": 2}).content.decode()
     assert second.count('class="customer-row"') == 25 and "下一页" not in second
+
+
+def test_one_customer_check_matches_the_queryset_scope(
+    admin_wang, supervisor_zhao, agent_li, agent_chen, team_east, team_south
+):
+    customers = [
+        make_customer("东", team=team_east),
+        make_customer("南", team=team_south),
+        make_customer("李的南方客户", team=team_south, owner=agent_li),
+        make_customer("无团队", team=None),
+        make_customer("李的无团队客户", team=None, owner=agent_li),
+    ]
+    Customer.objects.filter(name="李的南方客户").update(team=team_south)  # owner's team differs
+    for user in (admin_wang, supervisor_zhao, agent_li, agent_chen):
+        for c in Customer.objects.filter(pk__in=[c.pk for c in customers]):
+            expected = Customer.objects.visible_to(user).filter(pk=c.pk).exists()
+            assert c.is_visible_to(user) == expected, (user.username, c.name)
+    assert Customer.objects.visible_to(agent_li).count() == 3  # 东 + his two elsewhere
