@@ -239,6 +239,7 @@ class _Generator:
         self.teams = {t.code: t for t in Team.objects.filter(code__in=data.TEAM_OF_GROUP.values())}
         self.agent_of_team = {"east": self.users["agent1"], "south": self.users["agent2"]}
         self.phones: set[str] = set()
+        self.twins: list[tuple[str, str, str]] = []
         self.names: dict[str, dict[str, str]] = {}
         self.pinyin: dict[str, str] = {}
         self.order_no = 0
@@ -310,9 +311,11 @@ class _Generator:
             given += self.rng.choice(pool)
         return surname + given
 
-    def phone(self) -> str:
+    def phone(self, tail: str | None = None) -> str:
         while True:
             number = f"+86{self.rng.choice(data.MOBILE_PREFIXES)}{self.rng.randrange(10**8):08d}"
+            if tail:
+                number = number[:-4] + tail
             if number not in self.phones:
                 self.phones.add(number)
                 return number
@@ -330,9 +333,16 @@ class _Generator:
         city = cities[0] if len(cities) == 1 or self.chance(0.45) else rng.choice(cities)
         gender = "F" if self.chance(0.42 if business else 0.56) else "M"
         name = self.name(gender)
+        # About 1 in 200 customers registered twice (another shop, a new SIM with the same last
+        # four digits): the duplicates page then has something real to merge.
+        twin = self.twins[-1] if self.twins and self.chance(0.005) else None
+        if twin is not None:
+            name, gender = twin[0], twin[1]
         if name not in self.names:
             self.names[name] = derived_name_fields(name)
-        phone = self.phone()
+        phone = self.phone(tail=twin[2][-4:] if twin else None)
+        if self.chance(0.05):
+            self.twins.append((name, gender, phone))
         company = industry = email = ""
         core = ""
         if business:

@@ -137,3 +137,13 @@ def test_serve_runs_web_and_worker_and_ctrl_c_stops_both(tmp_path):
     assert "已停止" in output
     assert "Traceback" not in output
     assert not any(alive(pid) for pid in kids)
+
+
+@pytest.mark.parametrize("command", ["demo", "serve", "import"])
+def test_help_prints(command, capsys):
+    from careloop.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["careloop", command, "--help"])
+    assert exit_info.value.code == 0
+    assert f"careloop {command}" in capsys.readouterr().out

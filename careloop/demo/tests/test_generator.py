@@ -244,3 +244,15 @@ def test_size_must_be_sensible(db, size):
         demo_generate(customers=size, seed=1, as_of=AS_OF)
     assert info.value.field == "customers"
     assert not User.objects.exists()
+
+
+def test_some_customers_registered_twice_for_the_duplicates_page(db):
+    from careloop.customers.selectors import duplicate_candidates
+
+    demo_generate(customers=1200, seed=7, as_of=date(2026, 11, 1))
+    groups = duplicate_candidates(user=User.objects.get(username="admin"))
+    name_groups = [g for g in groups if g["reason"] == "name_phone"]
+    assert name_groups, "the demo should contain possible duplicates to merge"
+    for group in name_groups:
+        phones = {c.phone for c in group["members"]}
+        assert len(phones) == len(group["members"])  # same tail, different numbers

@@ -5,7 +5,6 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from careloop.core import clock
 from careloop.core.errors import DomainError
@@ -22,7 +21,7 @@ def parse_date(value: str) -> date:
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("生成演示数据（客户、订单、投诉、接触记录）和演示账号")
+    help = "生成演示数据（客户、订单、投诉、接触记录）和演示账号"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--customers", type=int, default=3000, help=_("客户数量（默认 3000）"))

@@ -19,7 +19,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from careloop.demo.generator import demo_logins
 from careloop.demo.text import logins_line
@@ -71,7 +70,7 @@ def stop(processes: dict[str, subprocess.Popen]) -> None:
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("启动网页服务和后台任务进程（内嵌模式；Ctrl-C 同时停止两者）")
+    help = "启动网页服务和后台任务进程（内嵌模式；Ctrl-C 同时停止两者）"
     requires_system_checks = []  # the child processes run them
 
     def add_arguments(self, parser: CommandParser) -> None:
