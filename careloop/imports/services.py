@@ -143,38 +143,49 @@ class Context:
 
 
 class SeenKeys:
-    """The keys already met in this file, for the duplicate check, kept as 64-bit hashes in a
-    private temporary SQLite file with a small cache: memory stays flat however long the file
-    (a Python set would cost ~60 bytes per row). One query and one executemany per chunk."""
+    """The keys already met in this file, for the duplicate check. The first IN_MEMORY keys
+    live in a set; beyond that they move to a private temporary SQLite file with a small
+    cache, so memory stays bounded however long the file (a set costs ~100 bytes a key)."""
+
+    IN_MEMORY = 200_000
 
     def __init__(self):
-        self.db = sqlite3.connect("", check_same_thread=False)  # deleted when closed
-        self.db.execute("PRAGMA cache_size = -8000")
-        self.db.execute("PRAGMA journal_mode = OFF")
-        self.db.execute("PRAGMA synchronous = OFF")
-        self.db.execute("CREATE TABLE seen (h INTEGER PRIMARY KEY)")
+        self.keys: set = set()
+        self.db: sqlite3.Connection | None = None
 
     def repeats(self, keys: list) -> set[int]:
         """Indexes of the keys seen before (in earlier chunks or earlier in this one)."""
-        hashes = [hash(k) for k in keys]
-        before = {
-            h
-            for (h,) in self.db.execute(
-                "SELECT h FROM seen WHERE h IN (SELECT value FROM json_each(?))",
-                (json.dumps(hashes),),
-            )
-        }
+        before = self._known(keys)
         repeats, fresh = set(), set()
-        for i, h in enumerate(hashes):
-            if h in before or h in fresh:
+        for i, key in enumerate(keys):
+            if key in before or key in fresh:
                 repeats.add(i)
             else:
-                fresh.add(h)
-        self.db.executemany("INSERT INTO seen VALUES (?)", [(h,) for h in fresh])
+                fresh.add(key)
+        self._add(fresh)
         return repeats
 
+    def _known(self, keys: list) -> set:
+        if self.db is None:
+            return self.keys.intersection(keys)
+        query = "SELECT k FROM seen WHERE k IN (SELECT value FROM json_each(?))"
+        return {k for (k,) in self.db.execute(query, (json.dumps(keys),))}
+
+    def _add(self, fresh: set) -> None:
+        if self.db is None:
+            self.keys |= fresh
+            if len(self.keys) <= self.IN_MEMORY:
+                return
+            fresh, self.keys = self.keys, set()
+            self.db = sqlite3.connect("", check_same_thread=False)  # deleted when closed
+            for pragma in ("cache_size = -8000", "journal_mode = OFF", "synchronous = OFF"):
+                self.db.execute(f"PRAGMA {pragma}")
+            self.db.execute("CREATE TABLE seen (k PRIMARY KEY) WITHOUT ROWID")
+        self.db.executemany("INSERT INTO seen VALUES (?)", [(k,) for k in sorted(fresh)])
+
     def close(self) -> None:
-        self.db.close()
+        if self.db is not None:
+            self.db.close()
 
 
 # ---- parsing helpers shared by the importers --------------------------------------------------

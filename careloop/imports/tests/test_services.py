@@ -372,3 +372,15 @@ def test_identical_interaction_rows_are_reported(tmp_path, customers):
         '第 3 行「客户编号」值 "C001" 与本文件中前面的一行完全相同(重复的接触记录)'
     ]
     assert (result.created, result.skipped) == (1, 1)
+
+
+def test_seen_keys_spill_to_disk_and_stay_exact(monkeypatch):
+    from careloop.imports.services import SeenKeys
+
+    monkeypatch.setattr(SeenKeys, "IN_MEMORY", 5)
+    seen = SeenKeys()
+    assert seen.repeats(["a", "b", "a", "c"]) == {2}
+    assert seen.repeats(["d", "e", "f", "b"]) == {3}  # spills after this chunk
+    assert seen.db is not None and not seen.keys
+    assert seen.repeats(["g", "a", "g", "h"]) == {1, 2}
+    seen.close()
