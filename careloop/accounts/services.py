@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from careloop.accounts.models import ApiToken, AuditLog, Team, User
 from careloop.core.errors import DomainError, NotFound
@@ -49,7 +50,7 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token and return it with its key; the key is never stored nor shown again."""
     name = (name or "").strip()
     if not name:
-        raise DomainError("请填写令牌名称", field="name")
+        raise DomainError(_("请填写令牌名称"), field="name")
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name[:64], prefix=key[:10], key_hash=_hash(key))
     audit_record(actor=user, action="api_token.create", target=token, detail={"name": name})
@@ -60,7 +61,7 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
 def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     token = ApiToken.objects.filter(user=user, pk=token_id, revoked_at__isnull=True).first()
     if token is None:
-        raise NotFound("令牌不存在或已撤销")
+        raise NotFound(_("令牌不存在或已撤销"))
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     audit_record(actor=user, action="api_token.revoke", target=token)
@@ -100,9 +101,9 @@ def user_create(
     email: str = "",
 ) -> User:
     if role not in User.Role.values:
-        raise DomainError(f"未知角色:{role}", field="role")
+        raise DomainError(_("未知角色:%(value)s") % {"value": role}, field="role")
     if User.objects.filter(username=username).exists():
-        raise DomainError(f"用户名 {username} 已存在", field="username")
+        raise DomainError(_("用户名 %(value)s 已存在") % {"value": username}, field="username")
     user = User(
         username=username,
         role=role,

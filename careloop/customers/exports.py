@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import asdict
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from careloop.accounts.models import User
@@ -90,11 +91,12 @@ def _rows(user: User, filters: CustomerFilters) -> Iterator[list]:
 def customer_export(*, actor: User, filters: CustomerFilters, fmt: str) -> tuple[str, object]:
     """Return (filename, body): body is an iterator of CSV lines or XLSX bytes."""
     if fmt not in {"csv", "xlsx"}:
-        raise DomainError(f"不支持的导出格式:{fmt}", field="format")
+        raise DomainError(_("不支持的导出格式:%(value)s") % {"value": fmt}, field="format")
     total = customer_list(user=actor, filters=filters).count()
     if fmt == "xlsx" and total > XLSX_MAX_ROWS:
         raise ExportTooLarge(
-            f"共 {total} 位客户,超过 Excel 导出上限 {XLSX_MAX_ROWS} 行,请缩小范围或导出 CSV",
+            _("共 %(total)s 位客户,超过 Excel 导出上限 %(max)s 行,请缩小范围或导出 CSV")
+            % {"total": total, "max": XLSX_MAX_ROWS},
             field="format",
         )
     audit_record(

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Substr
+from django.utils.translation import gettext as _
 
 from careloop.accounts.models import User
 from careloop.core import clock
@@ -144,7 +145,7 @@ def customer_for(user: User, customer_id: int) -> Customer:
     """The customer if the user may see them; NotFound otherwise (no hint that it exists)."""
     customer = Customer.objects.select_related("owner", "team").filter(pk=customer_id).first()
     if customer is None or not customer.is_visible_to(user):
-        raise NotFound("客户不存在或无权查看")
+        raise NotFound(_("客户不存在或无权查看"))
     return customer
 
 
@@ -302,7 +303,7 @@ def customer_by_external_id(user: User, external_id: str) -> Customer:
         .first()
     )
     if customer is None:
-        raise NotFound("客户不存在或无权查看", field="customer_external_id")
+        raise NotFound(_("客户不存在或无权查看"), field="customer_external_id")
     return customer
 
 
@@ -311,7 +312,7 @@ def customer_by_phone(user: User, phone: str) -> Customer:
     try:
         normalized = normalize_phone(phone)
     except InvalidPhone as exc:
-        raise DomainError(f"手机号码无效:{phone}", field="phone") from exc
+        raise DomainError(_("手机号码无效:%(value)s") % {"value": phone}, field="phone") from exc
     # No ORDER BY: with one, PostgreSQL may walk the primary key instead of the phone index.
     matches = (
         list(
@@ -324,7 +325,7 @@ def customer_by_phone(user: User, phone: str) -> Customer:
         else []
     )
     if not matches:
-        raise NotFound("没有该号码的客户或无权查看", field="phone")
+        raise NotFound(_("没有该号码的客户或无权查看"), field="phone")
     return min(matches, key=lambda c: c.pk)  # the oldest record if a number is shared
 
 

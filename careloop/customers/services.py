@@ -68,7 +68,7 @@ def _clean_phone(raw: str) -> str:
     try:
         return normalize_phone(raw)
     except InvalidPhone as exc:
-        raise DomainError(f"手机号码无效:{raw}", field="phone") from exc
+        raise DomainError(_("手机号码无效:%(value)s") % {"value": raw}, field="phone") from exc
 
 
 def _apply(customer: Customer, data: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
@@ -113,13 +113,16 @@ def _check_unique(customer: Customer) -> None:
         clash = Customer.objects.filter(phone=customer.phone).exclude(pk=customer.pk).first()
         if clash:
             raise DuplicatePhone(
-                f"手机号已属于客户 {clash.name}({clash.external_id or clash.pk})", field="phone"
+                _("手机号已属于客户 %(name)s(%(id)s)")
+                % {"name": clash.name, "id": clash.external_id or clash.pk},
+                field="phone",
             )
     if customer.external_id:
         key = CustomerKey.objects.filter(external_id=customer.external_id).first()
         if key and key.customer_id != customer.pk:
             raise DuplicateExternalId(
-                f"客户编号 {customer.external_id} 已存在", field="external_id"
+                _("客户编号 %(value)s 已存在") % {"value": customer.external_id},
+                field="external_id",
             )
 
 
@@ -127,7 +130,7 @@ def _check_unique(customer: Customer) -> None:
 def customer_create(*, actor: User | None, tags: Iterable[str] = (), **data: Any) -> Customer:
     """Create one customer (pages, API); imports use the bulk path in careloop.imports."""
     if not (data.get("name") or "").strip():
-        raise DomainError("请填写客户姓名", field="name")
+        raise DomainError(_("请填写客户姓名"), field="name")
     customer = Customer()
     _apply(customer, data)
     if customer.team_id is None and actor is not None and not actor.is_admin:
@@ -190,9 +193,9 @@ def customer_tags_set(*, actor: User, customer: Customer, tags: str | Iterable[s
 def customer_note_add(*, actor: User, customer: Customer, text: str) -> Interaction:
     text = (text or "").strip()
     if not text:
-        raise DomainError("备注内容不能为空", field="text")
+        raise DomainError(_("备注内容不能为空"), field="text")
     if len(text) > 2000:
-        raise DomainError("备注最多 2000 字", field="text")
+        raise DomainError(_("备注最多 2000 字"), field="text")
     note = Interaction.objects.create(
         customer=customer,
         occurred_at=timezone.now(),
@@ -222,7 +225,7 @@ def customer_merge(*, actor: User, survivor: Customer, duplicate: Customer) -> C
     from careloop.customers.models import Order
 
     if survivor.pk == duplicate.pk:
-        raise DomainError("不能与自身合并", field="duplicate")
+        raise DomainError(_("不能与自身合并"), field="duplicate")
     survivor = Customer.objects.select_for_update().get(pk=survivor.pk)
     duplicate = Customer.objects.select_for_update().get(pk=duplicate.pk)
     moved = {
