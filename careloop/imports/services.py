@@ -327,17 +327,14 @@ class KeyedImporter:
         result.skipped += size - len(rows)
         if result.error_count and not result.skip_invalid and not result.dry_run:
             return  # nothing will be written: validate the rest, don't write
-        key_at = 1 + self.order.index(self.key)
-        existing = lookup(self.table, self.target.key, "customer_id", [r[key_at] for r in rows])
-        written = upsert(self.target, rows)
-        created = len(rows) - len(existing)
-        result.created += created
-        result.updated += written - created
-        result.unchanged += len(existing) - (written - created)
-        if self.refresh_orders and written:
+        done = upsert(self.target, rows)
+        result.created += done.created
+        result.updated += done.updated
+        result.unchanged += len(rows) - done.created - done.updated
+        if self.refresh_orders and (done.created or done.updated):
             # Every customer of the chunk, and the former customer of orders that moved.
             self.touched.update(customers.values())
-            self.touched.update(existing.values())
+            self.touched.update(done.moved_from)
 
     def complete(self, data: dict) -> dict:
         return data

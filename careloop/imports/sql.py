@@ -29,16 +29,24 @@ class Target:
     text_columns: tuple[str, ...] = ()  # NOT NULL text: '' must stay '' (not NULL) in COPY
 
 
-def upsert(target: Target, rows: Sequence[tuple]) -> int:
-    """Insert new rows and update changed ones; returns how many rows were written."""
+@dataclass(frozen=True)
+class Upserted:
+    created: int
+    updated: int
+    moved_from: set[int]  # former customers of rows that now belong to another customer
+
+
+def upsert(target: Target, rows: Sequence[tuple]) -> Upserted:
+    """Insert new rows and update changed ones (rows start with customer_id); unchanged rows
+    are not written."""
     if not rows:
-        return 0
+        return Upserted(0, 0, set())
     if connection.vendor == "postgresql":
         return upsert_postgresql(target, rows)
     return upsert_sqlite(target, rows)
 
 
-def upsert_postgresql(target: Target, rows: Sequence[tuple]) -> int:
+def upsert_postgresql(target: Target, rows: Sequence[tuple]) -> Upserted:
     cols = ", ".join(target.columns)
     stage = f"careloop_stage_{target.table}"
     buf = io.StringIO()
@@ -47,6 +55,7 @@ def upsert_postgresql(target: Target, rows: Sequence[tuple]) -> int:
     sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in target.updated)
     old = ", ".join(f"t.{c}" for c in target.updated)
     new = ", ".join(f"EXCLUDED.{c}" for c in target.updated)
+    key = target.key
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS "
@@ -55,29 +64,43 @@ def upsert_postgresql(target: Target, rows: Sequence[tuple]) -> int:
         cursor.execute(f"TRUNCATE {stage}")
         with cursor.cursor.copy(f"COPY {stage} ({cols}) FROM STDIN (FORMAT csv{force})") as copy:
             copy.write(buf.getvalue())
+        # One statement: the CTEs share a snapshot, so `moved` sees the rows before the upsert;
+        # xmax = 0 tells an inserted row from an updated one.
         cursor.execute(
-            f"INSERT INTO {target.table} AS t ({cols}) SELECT {cols} FROM {stage} "
-            f"ON CONFLICT ({target.key}) DO UPDATE SET {sets} "
-            f"WHERE ROW({old}) IS DISTINCT FROM ROW({new})"
+            f"WITH moved AS (SELECT DISTINCT t.customer_id FROM {target.table} t "
+            f"JOIN {stage} s ON s.{key} = t.{key} WHERE t.customer_id <> s.customer_id), "
+            f"up AS (INSERT INTO {target.table} AS t ({cols}) SELECT {cols} FROM {stage} "
+            f"ON CONFLICT ({key}) DO UPDATE SET {sets} "
+            f"WHERE ROW({old}) IS DISTINCT FROM ROW({new}) RETURNING (t.xmax = 0) AS inserted) "
+            "SELECT (SELECT COUNT(*) FROM up WHERE inserted), (SELECT COUNT(*) FROM up), "
+            "ARRAY(SELECT customer_id FROM moved)"
         )
-        return cursor.rowcount
+        created, written, moved = cursor.fetchone()
+    return Upserted(created, written - created, set(moved))
 
 
-def upsert_sqlite(target: Target, rows: Sequence[tuple]) -> int:
+def upsert_sqlite(target: Target, rows: Sequence[tuple]) -> Upserted:
     cols = ", ".join(target.columns)
     marks = ", ".join("?" for _ in target.columns)
     sets = ", ".join(f"{c} = excluded.{c}" for c in target.updated)
-    changed = " OR ".join(f"t.{c} IS NOT excluded.{c}" for c in target.updated)
+    changed_sql = " OR ".join(f"t.{c} IS NOT excluded.{c}" for c in target.updated)
+    key_at = target.columns.index(target.key)
+    existing = lookup(target.table, target.key, "customer_id", [r[key_at] for r in rows])
     raw = connection.connection.cursor()
     try:
         raw.executemany(
             f"INSERT INTO {target.table} AS t ({cols}) VALUES ({marks}) "
-            f"ON CONFLICT ({target.key}) DO UPDATE SET {sets} WHERE {changed}",
+            f"ON CONFLICT ({target.key}) DO UPDATE SET {sets} WHERE {changed_sql}",
             rows,
         )
-        return raw.rowcount
+        written = raw.rowcount
     finally:
         raw.close()
+    created = len(rows) - len(existing)
+    moved = set()
+    if existing and written > created:
+        moved = {existing[r[key_at]] for r in rows if existing.get(r[key_at], r[0]) != r[0]}
+    return Upserted(created, written - created, moved)
 
 
 def changed(*pairs: tuple[str, str]) -> str:
