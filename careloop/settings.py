@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "careloop.customers",
     "careloop.complaints",
     "careloop.imports",
+    "careloop.segments",
 ]
 
 MIDDLEWARE = [

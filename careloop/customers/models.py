@@ -49,6 +49,27 @@ class Customer(models.Model):
         FEMALE = "F", _("女")
         UNKNOWN = "", _("未知")
 
+    class Lifecycle(models.TextChoices):
+        PROSPECT = "prospect", _("潜在客户")
+        NEW = "new", _("新客户")
+        ACTIVE = "active", _("活跃")
+        CHURN_WARNING = "churn_warning", _("流失预警")
+        DORMANT = "dormant", _("沉睡")
+        LOST = "lost", _("流失")
+
+    class Tier(models.TextChoices):
+        A = "A", _("A 类")
+        B = "B", _("B 类")
+        C = "C", _("C 类")
+        NONE = "", _("无")
+
+    class ValueClass(models.TextChoices):
+        CORE = "core", _("核心")
+        POTENTIAL = "potential", _("潜力")
+        NEW = "new", _("新客户")
+        LOST = "lost", _("流失")
+        REGULAR = "regular", _("普通")
+
     external_id = models.CharField(_("客户编号"), max_length=64, unique=True, null=True, blank=True)
     name = models.CharField(_("姓名"), max_length=100, db_index=True)
     name_initials = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
@@ -86,6 +107,36 @@ class Customer(models.Model):
     last_order_at = models.DateTimeField(_("最近下单"), null=True, blank=True, db_index=True)
     order_count = models.PositiveIntegerField(_("订单数"), default=0)
     lifetime_spend = models.DecimalField(_("累计消费"), max_digits=14, decimal_places=2, default=0)
+    # Current segment (careloop.segments, as of `segmented_as_of`), written by one set-based
+    # UPDATE in `segment_customers`; the list filters and sorts on these columns.
+    r_days = models.PositiveIntegerField(_("距最近下单天数"), null=True, blank=True)
+    f_count = models.PositiveIntegerField(_("近365天订单数"), default=0, db_default=0)
+    m_spend = models.DecimalField(
+        _("近365天消费"), max_digits=14, decimal_places=2, default=0, db_default=0
+    )
+    r_score = models.PositiveSmallIntegerField("R", null=True, blank=True, db_index=True)
+    f_score = models.PositiveSmallIntegerField("F", null=True, blank=True, db_index=True)
+    m_score = models.PositiveSmallIntegerField("M", null=True, blank=True, db_index=True)
+    lifecycle = models.CharField(
+        _("生命周期"),
+        max_length=16,
+        choices=Lifecycle.choices,
+        default=Lifecycle.PROSPECT,
+        db_default=Lifecycle.PROSPECT,
+    )
+    tier = models.CharField(
+        _("价值等级"), max_length=1, choices=Tier.choices, blank=True, db_default=""
+    )
+    value_class = models.CharField(
+        _("价值类别"), max_length=16, choices=ValueClass.choices, blank=True, db_default=""
+    )
+    churn_risk = models.FloatField(_("流失风险"), null=True, blank=True, db_index=True)
+    expected_spend_12m = models.DecimalField(
+        _("预计未来12个月消费"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    health = models.PositiveSmallIntegerField(_("健康度"), null=True, blank=True, db_index=True)
+    health_reasons = models.JSONField(_("健康度原因"), default=list, blank=True, null=True)
+    segmented_as_of = models.DateField(_("分群日期"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -97,6 +148,10 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["team", "-id"], name="customer_team_id"),
             models.Index(fields=["owner", "-id"], name="customer_owner_id"),
+            # Segment filters: the list adds `… ORDER BY id DESC` within one value.
+            models.Index(fields=["lifecycle", "-id"], name="customer_lifecycle_id"),
+            models.Index(fields=["tier", "-id"], name="customer_tier_id"),
+            models.Index(fields=["value_class", "-id"], name="customer_value_class_id"),
         ]
 
     def __str__(self) -> str:

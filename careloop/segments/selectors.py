@@ -1,0 +1,33 @@
+"""Reads on segments: transitions between two snapshot dates, runs for the run page."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, F, QuerySet
+from django.utils.translation import gettext as _
+
+from careloop.core.errors import DomainError
+from careloop.segments.models import SegmentRun, SegmentSnapshot
+
+TRANSITION_FIELDS = ("lifecycle", "tier", "value_class")
+
+
+def segment_transitions(*, since: date, until: date, field: str = "lifecycle") -> list[dict]:
+    """How many customers moved from each value to each other between two snapshot dates,
+    e.g. dormant → active this month: [{"from": "dormant", "to": "active", "n": 12}, …].
+    Customers missing from either snapshot are left out. One grouped join."""
+    if field not in TRANSITION_FIELDS:
+        raise DomainError(_("未知的分群字段:%(field)s") % {"field": field}, field="field")
+    rows = (
+        SegmentSnapshot.objects.filter(as_of=since)
+        .filter(customer__segment_snapshots__as_of=until)
+        .values(before=F(field), after=F(f"customer__segment_snapshots__{field}"))
+        .annotate(n=Count("id"))
+        .order_by("before", "after")
+    )
+    return [{"from": r["before"], "to": r["after"], "n": r["n"]} for r in rows]
+
+
+def segment_runs(*, limit: int = 20) -> QuerySet[SegmentRun]:
+    return SegmentRun.objects.select_related("started_by").order_by("-id")[:limit]

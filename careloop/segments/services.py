@@ -1,0 +1,420 @@
+"""Segmentation (客户分群): RFM, lifecycle, value tier and class, churn risk and health for every
+customer as of a date D, in set-based SQL that runs as written on SQLite and PostgreSQL.
+
+`segment_customers(as_of=D)` builds a few temporary tables, one aggregate pass each, and
+ends with one UPDATE … FROM of the customers and one INSERT … SELECT of the day's snapshot:
+
+1. ``seg_w``: per customer, orders in (D−365, D]: count, spend, and spend in (D−90, D],
+   (D−180, D−90], (D−180, D] and (D−360, D−180] (the covering index on orders
+   (customer, ordered_at, amount) answers it without touching the table).
+2. ``seg_base``: every customer with an order on or before D, with days since the last and the
+   first order. When no order is later than D (the nightly run) first/last order, count and
+   lifetime spend come from the summary kept on Customer by every order write; for a past D
+   they are aggregated from the orders up to D.
+3. ``seg_scored``: R/F/M quintiles with ``NTILE(5)`` and the spend rank for the tiers.
+4. ``seg_cpl`` / ``seg_ctc``: open complaints and recent contacts, for lifecycle and health.
+5. ``seg_churn``: BG/NBD P(alive) and Gamma-Gamma expected spend (careloop.segments.churn),
+   computed in numpy on the per-customer summary and bulk-loaded back.
+6. ``seg_result``: the final values for every customer → UPDATE customers, INSERT snapshot.
+
+Ties. R, F and M are scored with NTILE(5) over customers with at least one order, ordered from
+worst to best, so quintile 5 is the best fifth. Customers with the same value always get the
+same score: the best quintile any of them reached (``MAX(ntile) OVER (PARTITION BY value)``),
+so a tie never costs a customer a point (and a big tie can put more than a fifth into a score).
+Tiers rank the customers with spend by that spend (``RANK()``: equal spend, equal rank): A when
+fewer than 20 % of them spent more, B when fewer than 50 % did, else C; ties at a boundary all
+get the better tier. With 10 customers of distinct spend that is 2 A, 3 B, 5 C.
+
+Edge decisions (DESIGN.md §3 leaves them open):
+- churn_warning by spend needs spend in (D−180, D−90] > 0: when both halves are 0 (zero-amount
+  orders only) nothing dropped. Exactly half counts ("at most half").
+- churn_warning by complaint: a complaint open more than 7 days (opened on D−8 or earlier, still
+  open at the end of D) makes any customer with orders who is not lost a churn warning, also a
+  dormant one; "still buying" qualifies the spend drop only.
+- potential needs spend in both half-years: (D−360, D−180] > 0 and (D−180, D] ≥ 130 % of it
+  (otherwise every first-half-year customer would be "potential" and never "new").
+- prospects (no orders) get no tier and no value class ("").
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from careloop.core import clock
+from careloop.customers.models import Customer, Order
+from careloop.segments import sql
+from careloop.segments.models import SegmentRun
+from careloop.segments.rules import DEFAULT_RULES, SegmentRules
+
+log = logging.getLogger(__name__)
+
+TEMP_TABLES = ("seg_w", "seg_base", "seg_scored", "seg_cpl", "seg_ctc", "seg_churn", "seg_result")
+LIFECYCLES = [c.value for c in Customer.Lifecycle]
+TIERS = ["A", "B", "C", ""]
+VALUE_CLASSES = [c.value for c in Customer.ValueClass]
+Progress = Callable[[int, str], None]
+
+
+@dataclass
+class SegmentResult:
+    as_of: date
+    customers: int = 0
+    lifecycle: dict[str, int] = field(default_factory=dict)
+    tier: dict[str, int] = field(default_factory=dict)
+    value_class: dict[str, int] = field(default_factory=dict)
+    churn_model: str = ""  # "" when fitted, else the reason code from careloop.segments.churn
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        """The JSON of `careloop segment --json` (DESIGN.md §5); a missing tier is "none"."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "customers": self.customers,
+            "lifecycle": self.lifecycle,
+            "tier": {(k or "none"): v for k, v in self.tier.items()},
+            "value_class": {(k or "none"): v for k, v in self.value_class.items()},
+            "churn_model": self.churn_model or "fitted",
+        }
+
+
+def _params(as_of: date, rules: SegmentRules) -> dict:
+    def start(days_back: int):  # first instant of day D − days_back (Asia/Shanghai)
+        moment = clock.day_start(as_of - timedelta(days_back))
+        return connection.ops.adapt_datetimefield_value(moment)
+
+    half = rules.drop_days
+    return {
+        "end": connection.ops.adapt_datetimefield_value(clock.day_end(as_of)),
+        "w_start": start(rules.window_days - 1),  # (D−365, D] = D−364 … D
+        "d_start": start(half - 1),  # (D−90, D]
+        "dp_start": start(2 * half - 1),  # (D−180, D−90]
+        "p_start": start(rules.potential_days - 1),  # (D−180, D]
+        "pp_start": start(2 * rules.potential_days - 1),  # (D−360, D−180]
+        "cpl_before": start(rules.complaint_open_days),  # opened on D−8 or earlier
+        "ctc_start": start(rules.health_no_contact_days - 1),
+        "unhappy_start": start(rules.health_unhappy_days - 1),
+        "as_of": connection.ops.adapt_datefield_value(as_of),
+    }
+
+
+def _history_source(as_of: date) -> str:
+    """First/last order, count and spend per customer up to the end of D."""
+    later = Order.objects.filter(ordered_at__gte=clock.day_end(as_of)).exists()
+    if not later:  # the summary on Customer is exactly "up to D"
+        return (
+            "SELECT id, first_order_at AS first_at, last_order_at AS last_at, order_count AS n,"
+            " lifetime_spend AS total FROM customers_customer WHERE first_order_at IS NOT NULL"
+        )
+    return (
+        "SELECT customer_id AS id, MIN(ordered_at) AS first_at, MAX(ordered_at) AS last_at,"
+        " COUNT(*) AS n, SUM(amount) AS total FROM customers_order"
+        " WHERE ordered_at < %(end)s GROUP BY customer_id"
+    )
+
+
+def _build_stats(cursor, as_of: date, rules: SegmentRules, p: dict) -> None:
+    sql.create_temp(
+        cursor,
+        "seg_w",
+        "SELECT customer_id AS id, COUNT(*) AS f, SUM(amount) AS m,"
+        " SUM(CASE WHEN ordered_at >= %(d_start)s THEN amount ELSE 0 END) AS d,"
+        " SUM(CASE WHEN ordered_at >= %(dp_start)s AND ordered_at < %(d_start)s"
+        "     THEN amount ELSE 0 END) AS dp,"
+        " SUM(CASE WHEN ordered_at >= %(p_start)s THEN amount ELSE 0 END) AS pot,"
+        " SUM(CASE WHEN ordered_at >= %(pp_start)s AND ordered_at < %(p_start)s"
+        "     THEN amount ELSE 0 END) AS potp"
+        " FROM customers_order WHERE ordered_at >= %(w_start)s AND ordered_at < %(end)s"
+        " GROUP BY customer_id",
+        p,
+    )
+    sql.create_temp(
+        cursor,
+        "seg_base",
+        f"SELECT h.id AS id, h.n AS n, h.total AS total,"
+        f" {sql.days_before('%(end)s', 'h.last_at')} AS r_days,"
+        f" {sql.days_before('%(end)s', 'h.first_at')} AS first_days,"
+        " COALESCE(w.f, 0) AS f, COALESCE(w.m, 0) AS m, COALESCE(w.d, 0) AS d,"
+        " COALESCE(w.dp, 0) AS dp, COALESCE(w.pot, 0) AS pot, COALESCE(w.potp, 0) AS potp"
+        f" FROM ({_history_source(as_of)}) h LEFT JOIN seg_w w ON w.id = h.id",
+        p,
+    )
+    sql.create_temp(
+        cursor,
+        "seg_scored",
+        "SELECT q.*,"
+        " MAX(q.nr) OVER (PARTITION BY q.r_days) AS r_score,"
+        " MAX(q.nf) OVER (PARTITION BY q.f) AS f_score,"
+        " MAX(q.nm) OVER (PARTITION BY q.m) AS m_score"
+        " FROM (SELECT b.*,"
+        "  NTILE(5) OVER (ORDER BY b.r_days DESC) AS nr,"
+        "  NTILE(5) OVER (ORDER BY b.f) AS nf,"
+        "  NTILE(5) OVER (ORDER BY b.m) AS nm,"
+        "  RANK() OVER (ORDER BY b.m DESC) AS m_rank,"
+        "  SUM(CASE WHEN b.m > 0 THEN 1 ELSE 0 END) OVER () AS spenders"
+        "  FROM seg_base b) q",
+    )
+    sql.create_temp(
+        cursor,
+        "seg_cpl",
+        "SELECT customer_id AS id, COUNT(*) AS n,"
+        " SUM(CASE WHEN opened_at < %(cpl_before)s THEN 1 ELSE 0 END) AS old"
+        " FROM complaints_complaint WHERE opened_at < %(end)s"
+        " AND (status = 'open' OR resolved_at >= %(end)s) GROUP BY customer_id",
+        p,
+    )
+    sql.create_temp(
+        cursor,
+        "seg_ctc",
+        "SELECT customer_id AS id,"
+        " SUM(CASE WHEN occurred_at >= %(ctc_start)s THEN 1 ELSE 0 END) AS n,"
+        " SUM(CASE WHEN occurred_at >= %(unhappy_start)s AND (nps <= 6 OR csat <= 2)"
+        "     THEN 1 ELSE 0 END) AS unhappy"
+        " FROM customers_interaction"
+        " WHERE occurred_at >= %(lo)s AND occurred_at < %(end)s AND kind <> 'note'"
+        " GROUP BY customer_id",
+        p | {"lo": min(p["ctc_start"], p["unhappy_start"])},
+    )
+
+
+def _build_churn(cursor, rules: SegmentRules) -> str:
+    """P(alive) and 12-month expected spend per customer with orders; '' or why not."""
+    import numpy as np  # here, not at import: numpy and scipy cost ~1 s to load
+
+    from careloop.segments import churn
+
+    cursor.execute(
+        "SELECT id, n - 1, CAST(first_days - r_days AS DOUBLE PRECISION) / 7,"
+        " CAST(first_days AS DOUBLE PRECISION) / 7,"
+        " CASE WHEN n > 0 THEN CAST(total AS DOUBLE PRECISION) / n ELSE 0 END"
+        " FROM seg_base ORDER BY id"
+    )
+    chunks = []
+    while rows := cursor.fetchmany(50000):
+        chunks.append(np.array(rows, dtype=float))
+    cursor.execute("DROP TABLE IF EXISTS seg_churn")
+    cursor.execute("CREATE TEMP TABLE seg_churn (id bigint PRIMARY KEY, risk float, spend float)")
+    if not chunks:
+        return "no_customers"
+    data = np.concatenate(chunks)
+    ids, x, t_x, T, m = data.T
+    scores = churn.churn_scores(x, t_x, T, m, horizon=rules.churn_horizon_weeks)
+    if scores.reason_code and scores.bgnbd is None:
+        return scores.reason_code
+    risk = np.round(1.0 - scores.p_alive, 4)
+    spend = np.round(scores.expected_spend, 2)
+
+    def rows():
+        columns = (ids.astype(np.int64).tolist(), risk.tolist(), spend.tolist())
+        for i, r, s in zip(*columns, strict=True):
+            yield (i, None if r != r else r, None if s != s else s)  # NaN → NULL
+
+    sql.load(cursor, "seg_churn", ("id", "risk", "spend"), rows())
+    return scores.reason_code
+
+
+def _escape(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+def _reason(key: str, text: str, cond: str, value: str | None) -> tuple[str, dict]:
+    """`,"reason"` when cond holds, else '' (joined and wrapped in [ ] as the JSON list).
+    The text is a parameter (translated by gettext), `{n}` the place of the value."""
+    head, _sep, tail = text.partition("{n}")
+    params = {f"{key}a": ',"' + _escape(head), f"{key}b": _escape(tail) + '"'}
+    middle = f" || CAST({value} AS TEXT)" if value else ""
+    return (
+        f"CASE WHEN {cond} THEN CAST(%({key}a)s AS TEXT){middle} || CAST(%({key}b)s AS TEXT)"
+        " ELSE '' END",
+        params,
+    )
+
+
+def _build_result(cursor, rules: SegmentRules, p: dict) -> None:
+    r = rules
+    drop_pct = "CAST(ROUND(100 * (s.dp - s.d) / s.dp) AS INTEGER)"
+    layer1 = (
+        "SELECT c.id AS id, s.id AS sid, s.r_days AS r_days, COALESCE(s.f, 0) AS f_count,"
+        " ROUND(COALESCE(s.m, 0), 2) AS m_spend,"
+        " s.r_score AS r_score, s.f_score AS f_score, s.m_score AS m_score,"
+        " s.first_days AS first_days, s.pot AS pot, s.potp AS potp,"
+        " COALESCE(k.n, 0) AS complaints, COALESCE(t.n, 0) AS contacts,"
+        " COALESCE(t.unhappy, 0) AS unhappy, ch.risk AS churn_risk, ch.spend AS exp_spend,"
+        " CASE WHEN s.dp > 0 AND s.d < s.dp THEN " + drop_pct + " ELSE 0 END AS drop_pct,"
+        # lifecycle: the first that holds (DESIGN.md §3)
+        " CASE WHEN s.id IS NULL THEN 'prospect'"
+        f" WHEN s.r_days >= {r.lost_days} THEN 'lost'"
+        f" WHEN (s.r_days < {r.active_days} AND s.dp > 0"
+        f"       AND s.d * 100 <= s.dp * {r.drop_ratio_pct})"
+        "      OR COALESCE(k.old, 0) > 0 THEN 'churn_warning'"
+        f" WHEN s.first_days < {r.new_days} THEN 'new'"
+        f" WHEN s.r_days < {r.active_days} THEN 'active'"
+        " ELSE 'dormant' END AS lifecycle,"
+        # tier by rank of spend among customers with spend
+        " CASE WHEN s.m > 0 THEN CASE"
+        f"  WHEN 100 * (s.m_rank - 1) < {r.tier_a_pct} * s.spenders THEN 'A'"
+        f"  WHEN 100 * (s.m_rank - 1) < {r.tier_a_pct + r.tier_b_pct} * s.spenders THEN 'B'"
+        "  ELSE 'C' END ELSE '' END AS tier"
+        " FROM customers_customer c"
+        " LEFT JOIN seg_scored s ON s.id = c.id"
+        " LEFT JOIN seg_cpl k ON k.id = c.id"
+        " LEFT JOIN seg_ctc t ON t.id = c.id"
+        " LEFT JOIN seg_churn ch ON ch.id = c.id"
+    )
+    penalties = (
+        f"(CASE WHEN sid IS NULL THEN {r.health_prospect}"
+        f" WHEN r_days >= 365 THEN {r.health_recency_max}"
+        f" ELSE r_days * {r.health_recency_max} / 365 END)"
+        f" + (drop_pct * {r.health_drop_max} + 50) / 100"
+        f" + (CASE WHEN contacts = 0 THEN {r.health_no_contact} ELSE 0 END)"
+        f" + (CASE WHEN complaints * {r.health_complaint_each} > {r.health_complaint_max}"
+        f"   THEN {r.health_complaint_max} ELSE complaints * {r.health_complaint_each} END)"
+        f" + (CASE WHEN unhappy > 0 THEN {r.health_unhappy} ELSE 0 END)"
+        # emotion: 0 until the emotion analysis of contacts supplies its penalty
+        " + 0"
+    )
+    reasons, params = [], {}
+    no_contact = _("近{n}天无接触记录").replace("{n}", str(r.health_no_contact_days))
+    for i, (text, cond, value) in enumerate(
+        (
+            (_("有 {n} 个未结投诉"), "complaints > 0", "complaints"),
+            (_("最近一次下单 {n} 天前"), f"r_days >= {r.health_recency_reason_days}", "r_days"),
+            (
+                _("近90天消费较前90天下降 {n}%"),
+                f"drop_pct >= {r.health_drop_reason_pct}",
+                "drop_pct",
+            ),
+            (_("近期有不满意评价"), "unhappy > 0", None),
+            (no_contact, "contacts = 0", None),
+            (_("尚未下单"), "sid IS NULL", None),
+        )
+    ):
+        expr, more = _reason(f"reason{i}", text, cond, value)
+        reasons.append(expr)
+        params |= more
+    reasons_json = sql.as_json("'[' || SUBSTR(" + " || ".join(reasons) + ", 2) || ']'")
+    select = (
+        "SELECT id, r_days, f_count, m_spend, r_score, f_score, m_score, lifecycle, tier,"
+        " CASE WHEN sid IS NULL THEN ''"
+        "  WHEN tier = 'A' THEN 'core'"
+        f"  WHEN potp > 0 AND pot * 100 >= potp * {r.potential_ratio_pct} THEN 'potential'"
+        f"  WHEN first_days < {r.new_class_days} THEN 'new'"
+        "  WHEN lifecycle = 'lost' THEN 'lost'"
+        "  ELSE 'regular' END AS value_class,"
+        " churn_risk, exp_spend,"
+        f" CASE WHEN {penalties} >= 100 THEN 0 ELSE 100 - ({penalties}) END AS health,"
+        f" {reasons_json} AS health_reasons"
+        f" FROM ({layer1}) l1"
+    )
+    sql.create_temp(cursor, "seg_result", select, p | params)
+
+
+def _counts(cursor, column: str, keys: list[str]) -> dict[str, int]:
+    cursor.execute(f"SELECT {column}, COUNT(*) FROM seg_result GROUP BY {column}")
+    found = dict(cursor.fetchall())
+    return {k: found.get(k, 0) for k in keys}
+
+
+def segment_customers(
+    *, as_of: date, progress: Progress | None = None, rules: SegmentRules = DEFAULT_RULES
+) -> SegmentResult:
+    """Segment every customer as of D; store current values and D's snapshot (idempotent per D).
+
+    `progress(percent, step)` is called between the steps (the run page shows it)."""
+    started = time.monotonic()
+    report = progress or (lambda pct, step: None)
+    p = _params(as_of, rules)
+    result = SegmentResult(as_of=as_of)
+    with connection.cursor() as cursor:
+        try:
+            report(5, "orders")
+            _build_stats(cursor, as_of, rules, p)
+            report(40, "churn")
+            result.churn_model = _build_churn(cursor, rules)
+            report(60, "segments")
+            _build_result(cursor, rules, p)
+            report(75, "write")
+            with transaction.atomic():
+                cursor.execute(
+                    "UPDATE customers_customer SET r_days = x.r_days, f_count = x.f_count,"
+                    " m_spend = x.m_spend, r_score = x.r_score, f_score = x.f_score,"
+                    " m_score = x.m_score, lifecycle = x.lifecycle, tier = x.tier,"
+                    " value_class = x.value_class, churn_risk = x.churn_risk,"
+                    " expected_spend_12m = x.exp_spend, health = x.health,"
+                    " health_reasons = x.health_reasons, segmented_as_of = %(as_of)s"
+                    " FROM seg_result AS x WHERE customers_customer.id = x.id",
+                    {"as_of": p["as_of"]},
+                )
+                report(90, "snapshot")
+                cursor.execute(
+                    "DELETE FROM segments_segmentsnapshot WHERE as_of = %(as_of)s",
+                    {"as_of": p["as_of"]},
+                )
+                cursor.execute(
+                    "INSERT INTO segments_segmentsnapshot"
+                    " (customer_id, as_of, lifecycle, tier, value_class)"
+                    " SELECT id, %(as_of)s, lifecycle, tier, value_class FROM seg_result",
+                    {"as_of": p["as_of"]},
+                )
+            result.lifecycle = _counts(cursor, "lifecycle", LIFECYCLES)
+            result.tier = _counts(cursor, "tier", TIERS)
+            result.value_class = _counts(cursor, "value_class", [*VALUE_CLASSES, ""])
+            result.customers = sum(result.lifecycle.values())
+        finally:
+            sql.drop_temp(cursor, *TEMP_TABLES)
+    result.seconds = round(time.monotonic() - started, 3)
+    report(100, "done")
+    log.info(
+        "segment.done",
+        extra={"as_of": as_of.isoformat(), "customers": result.customers, "s": result.seconds},
+    )
+    return result
+
+
+# Runs: the nightly job and a supervisor's on-demand run, with progress for the run page.
+
+
+def segment_run_start(*, as_of: date | None = None, started_by=None) -> SegmentRun:
+    """Queue a run; the job starts after commit."""
+    from careloop.segments import tasks
+
+    run = SegmentRun.objects.create(as_of=as_of or clock.today(), started_by=started_by)
+    transaction.on_commit(lambda: tasks.segment_run_job(run.pk))
+    return run
+
+
+def segment_run_execute(*, run_id: int) -> SegmentRun:
+    """Carry out a queued run, writing its progress as it goes (safe to call twice)."""
+    run = SegmentRun.objects.get(pk=run_id)
+    if run.status in {SegmentRun.Status.RUNNING, SegmentRun.Status.DONE}:
+        return run
+
+    def progress(pct: int, step: str) -> None:
+        SegmentRun.objects.filter(pk=run.pk).update(progress=pct, step=step)
+
+    SegmentRun.objects.filter(pk=run.pk).update(
+        status=SegmentRun.Status.RUNNING, started_at=timezone.now()
+    )
+    try:
+        result = segment_customers(as_of=run.as_of, progress=progress)
+    except (DatabaseError, ValueError) as exc:  # recorded on the run, then re-raised
+        SegmentRun.objects.filter(pk=run.pk).update(
+            status=SegmentRun.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    SegmentRun.objects.filter(pk=run.pk).update(
+        status=SegmentRun.Status.DONE,
+        progress=100,
+        counts=result.to_dict(),
+        finished_at=timezone.now(),
+    )
+    run.refresh_from_db()
+    return run
