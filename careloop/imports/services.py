@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import reset_queries, transaction
+from django.db import DatabaseError, reset_queries, transaction
 from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -1049,6 +1049,19 @@ def import_job_progress(job: ImportJob) -> tuple[int, int]:
     return value if value else (job.processed_rows, job.total_rows)
 
 
+def _job_failure(job: ImportJob, message: str) -> ImportResult:
+    result = ImportResult(kind=job.kind, file=job.original_name, dry_run=job.dry_run)
+    result.fatal, result.error_count = True, 1
+    result.errors = [RowError(0, "", "", message)]
+    return result
+
+
+def _progress_clear(job_id: int) -> None:
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.get(PROGRESS_KEY.format(job_id))  # reading without peek removes it
+
+
 def import_job_run(*, job_id: int) -> ImportJob:
     """Run a saved job (the Huey job calls this); safe to run twice: a finished job is kept."""
     job = ImportJob.objects.select_related("created_by", "team").get(pk=job_id)
@@ -1066,10 +1079,13 @@ def import_job_run(*, job_id: int) -> ImportJob:
             skip_invalid=job.skip_invalid,
             progress=lambda done, total: _progress_put(job.pk, done, total),
         )
-    except DomainError as exc:
-        result = ImportResult(kind=job.kind, file=job.original_name, dry_run=job.dry_run)
-        result.error_count = 1
-        result.errors = [RowError(0, "", "", exc.message)]
+    except DomainError as exc:  # an unreadable file
+        result = _job_failure(job, exc.message)
+    except DatabaseError as exc:  # rolled back: nothing was written
+        log.exception("import.database_error", extra={"job_id": job.pk})
+        result = _job_failure(job, _("数据库错误,未写入任何数据:%(error)s") % {"error": exc})
+    finally:
+        _progress_clear(job.pk)
     job.total_rows = job.processed_rows = result.total
     for name in ("created", "updated", "unchanged", "skipped", "error_count", "warnings"):
         setattr(job, name, getattr(result, name))

@@ -3,6 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from careloop.customers.models import Customer
+from careloop.imports import services
 from careloop.imports.models import ImportJob
 from careloop.imports.tests.factories import CUSTOMERS_ZH, csv_bytes
 
@@ -54,8 +55,10 @@ def test_running_job_polls(client, supervisor_zhao, settings, tmp_path):
     job = ImportJob.objects.get()
     job.status = ImportJob.Status.RUNNING
     job.save()
+    services._progress_put(job.pk, 5000, 10000)  # what the running import reports
     body = client.get(reverse("imports:job", args=[job.pk])).content.decode()
     assert 'hx-trigger="every 1s"' in body and 'role="progressbar"' in body
+    assert 'aria-valuenow="50"' in body
 
 
 def test_errors_are_listed_on_the_job_page(
@@ -111,3 +114,16 @@ def test_upload_refuses_other_file_types(client, supervisor_zhao, settings, tmp_
     data = {"kind": "orders", "file": SimpleUploadedFile("x.pdf", b"%PDF")}
     response = client.post(reverse("imports:upload"), data)
     assert "只支持 CSV 或 XLSX 文件" in response.content.decode()
+
+
+def test_unreadable_file_fails_the_job(client, supervisor_zhao, settings, tmp_path):
+    from careloop.imports.services import import_job_run
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(supervisor_zhao)
+    upload(client)
+    job = ImportJob.objects.get()
+    (tmp_path / "imports").joinpath(job.file.rsplit("/", 1)[1]).unlink()
+    job = import_job_run(job_id=job.pk)
+    assert (job.status, job.error_count) == ("failed", 1)
+    assert job.errors[0]["message"].startswith("找不到文件")
