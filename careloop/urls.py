@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("careloop.accounts.urls")),
     path("customers/", include("careloop.customers.urls")),
     path("imports/", include("careloop.imports.urls")),
+    path("segments/", include("careloop.segments.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

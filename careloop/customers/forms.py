@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from careloop.customers.models import Customer
 from careloop.customers.selectors import SORTS, CustomerFilters
 
 
@@ -12,6 +13,17 @@ class CustomerFilterForm(forms.Form):
     industry = forms.CharField(required=False, max_length=32, label=_("行业"))
     owner = forms.IntegerField(required=False, label=_("负责人"))
     tag = forms.CharField(required=False, max_length=32, label=_("标签"))
+    lifecycle = forms.ChoiceField(
+        required=False, label=_("生命周期"), choices=[("", ""), *Customer.Lifecycle.choices]
+    )
+    tier = forms.ChoiceField(
+        required=False,
+        label=_("价值等级"),
+        choices=[("", ""), ("A", "A"), ("B", "B"), ("C", "C"), ("none", _("无"))],
+    )
+    value_class = forms.ChoiceField(
+        required=False, label=_("价值类别"), choices=[("", ""), *Customer.ValueClass.choices]
+    )
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS])
 
     def filters(self) -> CustomerFilters:
@@ -22,6 +34,9 @@ class CustomerFilterForm(forms.Form):
             industry=data.get("industry") or "",
             owner=data.get("owner"),
             tag=data.get("tag") or "",
+            lifecycle=data.get("lifecycle") or "",
+            tier=data.get("tier") or "",
+            value_class=data.get("value_class") or "",
             sort=data.get("sort") or "-created",
         )
 

@@ -32,7 +32,19 @@ SORTS = {
     "-spend": "-lifetime_spend",
     "created": "id",
     "-created": "-id",
+    # Segment fields (careloop.segments); customers not yet segmented sort last.
+    "health": "health",
+    "-health": "-health",
+    "churn": "churn_risk",
+    "-churn": "-churn_risk",
+    "r": "r_score",
+    "-r": "-r_score",
+    "f": "f_score",
+    "-f": "-f_score",
+    "m": "m_score",
+    "-m": "-m_score",
 }
+NULLABLE_SORTS = {"health", "churn_risk", "r_score", "f_score", "m_score"}
 ASCII_WORD = re.compile(r"^[A-Za-z]+$")
 DIGITS = re.compile(r"^[\d\s+\-()]+$")
 
@@ -45,6 +57,9 @@ class CustomerFilters:
     owner: int | None = None
     tag: str = ""
     team: int | None = None
+    lifecycle: str = ""
+    tier: str = ""
+    value_class: str = ""
     sort: str = "-created"
 
 
@@ -117,11 +132,21 @@ def customer_list(*, user: User, filters: CustomerFilters) -> QuerySet[Customer]
         qs = qs.filter(owner_id=filters.owner)
     if filters.team:
         qs = qs.filter(team_id=filters.team)
+    if filters.lifecycle:
+        qs = qs.filter(lifecycle=filters.lifecycle)
+    if filters.tier:
+        qs = qs.filter(tier="" if filters.tier == "none" else filters.tier)
+    if filters.value_class:
+        qs = qs.filter(value_class=filters.value_class)
     if filters.tag:
         tagged = _tagged(filters.tag)
         qs = qs.filter(pk__in=tagged) if tagged is not None else qs.none()
     order = SORTS.get(filters.sort, "-id")
     tiebreak = "-id" if order.startswith("-") else "id"
+    if order.lstrip("-") in NULLABLE_SORTS:  # unsegmented customers last on both engines
+        field = F(order.lstrip("-"))
+        key = field.desc(nulls_last=True) if order.startswith("-") else field.asc(nulls_last=True)
+        return qs.select_related("owner", "team").order_by(key, tiebreak)
     return qs.select_related("owner", "team").order_by(order, tiebreak)
 
 

@@ -14,6 +14,7 @@ from careloop.core.errors import DomainError, NotFound
 from careloop.core.pagination import COUNT_CAP, paginate
 from careloop.customers import exports, selectors, services
 from careloop.customers.forms import CustomerFilterForm, CustomerForm, MergeForm, NoteForm
+from careloop.customers.models import Customer
 
 TIMELINE_PAGE = 20
 
@@ -51,10 +52,20 @@ def customer_list(request):
         "owners": users_visible_to(request.user),
         "query": query.urlencode(),
         "sort_query": _without(request.GET, "sort", "page"),
+        "segment_choices": _segment_choices(),
+        "rfm_sorts": [("r", "R"), ("f", "F"), ("m", "M")],
     }
     if request.headers.get("HX-Request"):
         return render(request, "customers/list.html#results", context)
     return render(request, "customers/list.html", context)
+
+
+def _segment_choices() -> dict:
+    return {
+        "lifecycle": Customer.Lifecycle.choices,
+        "tier": [("A", _("A 类")), ("B", _("B 类")), ("C", _("C 类")), ("none", _("无"))],
+        "value_class": Customer.ValueClass.choices,
+    }
 
 
 def _without(params, *keys) -> str:

@@ -1,0 +1,77 @@
+"""Segments page: the latest counts (each a link to the filtered customer list), the runs with
+their progress, and a supervisor's "compute now" button."""
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from careloop.customers.models import Customer
+from careloop.segments import selectors, services
+from careloop.segments.models import SegmentRun
+
+
+def _require_supervisor(user) -> None:
+    if not (user.is_admin or user.is_supervisor):
+        raise PermissionDenied
+
+
+def _links(counts: dict, field: str, labels: dict) -> list[dict]:
+    base = reverse("customers:list")
+    return [
+        {
+            "label": labels.get(key, key),
+            "n": n,
+            "url": f"{base}?{urlencode({field: key})}",
+        }
+        for key, n in counts.items()
+    ]
+
+
+@login_required
+def segment_overview(request):
+    _require_supervisor(request.user)
+    runs = list(selectors.segment_runs(limit=10))
+    last = next((r for r in runs if r.status == SegmentRun.Status.DONE), None)
+    groups = []
+    if last:
+        counts = last.counts
+        groups = [
+            (
+                _("生命周期"),
+                _links(counts.get("lifecycle", {}), "lifecycle", dict(Customer.Lifecycle.choices)),
+            ),
+            (
+                _("价值等级"),
+                _links(counts.get("tier", {}), "tier", {"A": "A", "B": "B", "C": "C", "none": "—"}),
+            ),
+            (
+                _("价值类别"),
+                _links(
+                    counts.get("value_class", {}),
+                    "value_class",
+                    dict(Customer.ValueClass.choices) | {"none": "—"},
+                ),
+            ),
+        ]
+    return render(request, "segments/overview.html", {"runs": runs, "last": last, "groups": groups})
+
+
+@login_required
+@require_POST
+def run_start(request):
+    _require_supervisor(request.user)
+    run = services.segment_run_start(started_by=request.user)
+    return redirect("segments:run", run_id=run.pk)
+
+
+@login_required
+def run_detail(request, run_id: int):
+    _require_supervisor(request.user)
+    run = get_object_or_404(SegmentRun, pk=run_id)
+    partial = "#status" if request.headers.get("HX-Request") else ""
+    return render(request, f"segments/run.html{partial}", {"run": run})
