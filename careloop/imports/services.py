@@ -9,6 +9,7 @@ unless `skip_invalid`; `dry_run` does everything and rolls back.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import logging
 import queue
@@ -47,6 +48,7 @@ from careloop.imports.sql import (
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 10_000
+STAGING = True  # CSV orders go through careloop.imports.staging (the row path is the fallback)
 MAX_ERRORS_KEPT = 200
 Progress = Callable[[int, int], None]
 _ERRORS_LOCK = threading.Lock()
@@ -82,6 +84,8 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
     mapping: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)  # rows (read, validate, write), summary, commit
+    method: str = "rows"  # "staging": a CSV of orders validated and upserted set-based in SQL
+    _kept: list = field(default_factory=list, repr=False)
 
     @property
     def failed(self) -> bool:
@@ -89,10 +93,16 @@ class ImportResult:
         return self.fatal or (bool(self.error_count) and not self.skip_invalid)
 
     def error(self, row: int, column: str, raw: Any, problem: str) -> None:
-        with _ERRORS_LOCK:  # the reader thread and the writer both report errors
+        """Count every error; keep the MAX_ERRORS_KEPT first by row, whatever order they are
+        reported in (the reader thread and the writer both report), so that both import paths
+        keep the same ones."""
+        with _ERRORS_LOCK:
             self.error_count += 1
-            keep = len(self.errors) < MAX_ERRORS_KEPT
-        if keep:
+            seq = self.error_count
+            kept = self._kept  # a heap of (-row, -seq, index in errors): the last kept on top
+            full = len(self.errors) >= MAX_ERRORS_KEPT
+            if full and (-row, -seq) < kept[0][:2]:
+                return
             value = _shown(raw)
             message = _('第 %(row)s 行「%(column)s」值 "%(value)s" %(problem)s') % {
                 "row": row,
@@ -100,10 +110,27 @@ class ImportResult:
                 "value": value,
                 "problem": problem,
             }
-            self.errors.append(RowError(row, column, value, message))
+            error = RowError(row, column, value, message)
+            if full:
+                at = kept[0][2]
+                heapq.heapreplace(kept, (-row, -seq, at))
+                self.errors[at] = error
+            else:
+                heapq.heappush(kept, (-row, -seq, len(self.errors)))
+                self.errors.append(error)
+
+    def sort_errors(self) -> None:
+        """By row, then in the order reported (a row's cells in column order)."""
+        reported = {at: -seq for _row, seq, at in self._kept}
+        order = sorted(
+            range(len(self.errors)), key=lambda i: (self.errors[i].row, reported.get(i, 0))
+        )
+        self.errors = [self.errors[i] for i in order]
+        self._kept = []
 
     def to_dict(self) -> dict:
         data = asdict(self)
+        data.pop("_kept")
         data["errors"] = [asdict(e) for e in self.errors]
         return data
 
@@ -831,7 +858,7 @@ def import_file(
         began = time.perf_counter()
         try:
             with transaction.atomic():
-                _run(kind, table, mapping, result, team, progress, chunk_rows)
+                _run(kind, path, table, mapping, result, team, progress, chunk_rows)
                 if dry_run or result.failed:
                     raise _Rollback
                 result.written = True
@@ -855,8 +882,13 @@ def import_file(
     return result
 
 
-def _run(kind, table, mapping, result, team, progress, chunk_rows) -> None:
+def _run(kind, path, table, mapping, result, team, progress, chunk_rows) -> None:
     ctx = Context(mapping=mapping, result=result, team=team)
+    if kind == "orders" and STAGING and table.encoding != "xlsx":
+        from careloop.imports.staging import stage_orders
+
+        if stage_orders(OrderImporter(ctx), path, table, result, progress):
+            return
     try:
         _run_chunks(ctx, table, progress, chunk_rows)
     finally:
@@ -887,7 +919,7 @@ def _run_chunks(ctx: Context, table, progress, chunk_rows) -> None:
     if not result.failed or result.dry_run:
         importer.finish()
     result.seconds["summary"] = round(time.perf_counter() - began, 3)
-    result.errors.sort(key=lambda e: e.row)
+    result.sort_errors()
     if not result.skip_invalid:
         result.skipped = 0
 

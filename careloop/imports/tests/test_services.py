@@ -11,8 +11,24 @@ from careloop.imports.tests.factories import CUSTOMERS_ZH, ORDERS_ZH, write_csv,
 pytestmark = pytest.mark.django_db
 
 
+PATHS = {"path": "rows"}
+
+
+@pytest.fixture(params=["rows", "staging"])
+def order_path(request, monkeypatch):
+    """Order files run through both the row path and the staging path: same results."""
+    from careloop.imports import services
+
+    monkeypatch.setattr(services, "STAGING", request.param == "staging")
+    monkeypatch.setitem(PATHS, "path", request.param)
+    return request.param
+
+
 def run(tmp_path, kind, rows, **kwargs):
-    return import_file(kind=kind, path=write_csv(tmp_path, rows, f"{kind}.csv"), **kwargs)
+    result = import_file(kind=kind, path=write_csv(tmp_path, rows, f"{kind}.csv"), **kwargs)
+    if kind == "orders" and not result.fatal:
+        assert result.method == PATHS["path"]
+    return result
 
 
 def messages(result):
@@ -39,7 +55,7 @@ def test_customers_import_normalises_and_derives_fields(customers):
     assert set(CustomerKey.objects.values_list("external_id", flat=True)) == {"C001", "C002"}
 
 
-def test_reimport_changes_nothing(tmp_path, customers):
+def test_reimport_changes_nothing(order_path, tmp_path, customers):
     again = run(tmp_path, "customers", CUSTOMERS_ZH)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
     run(tmp_path, "orders", ORDERS_ZH)
@@ -60,7 +76,7 @@ def test_changed_rows_are_updated(tmp_path, customers):
     ]
 
 
-def test_phone_match_adds_an_alias_not_a_duplicate(tmp_path, customers):
+def test_phone_match_adds_an_alias_not_a_duplicate(order_path, tmp_path, customers):
     rows = [["external_id", "name", "phone"], ["CRM-77", "张三", "+86 138-1234-5678"]]
     result = run(tmp_path, "customers", rows)
     assert (result.created, result.updated) == (0, 1)
@@ -93,7 +109,7 @@ def test_team_column_by_code_or_name(tmp_path, team_east, team_south):
     assert Customer.objects.get(external_id="C2").team == team_east
 
 
-def test_orders_refresh_the_order_summary(tmp_path, customers):
+def test_orders_refresh_the_order_summary(order_path, tmp_path, customers):
     result = run(tmp_path, "orders", ORDERS_ZH)
     assert (result.created, result.error_count) == (3, 0)
     zhang = Customer.objects.get(external_id="C001")
@@ -105,7 +121,7 @@ def test_orders_refresh_the_order_summary(tmp_path, customers):
     assert (order.amount, order.product, order.channel) == (Decimal("1.50"), "杯盖", "天猫")
 
 
-def test_order_moved_to_another_customer_refreshes_both(tmp_path, customers):
+def test_order_moved_to_another_customer_refreshes_both(order_path, tmp_path, customers):
     run(tmp_path, "orders", ORDERS_ZH)
     rows = [ORDERS_ZH[0], ["O3", "C001", "2024-05-03", "10", "茶叶", "食品", "京东"]]
     result = run(tmp_path, "orders", rows)
@@ -150,7 +166,7 @@ def test_unknown_owner_is_an_error(tmp_path):
     assert messages(result) == ['第 2 行「负责人」值 "ghost" 不是已有的用户名']
 
 
-def test_order_errors_and_nothing_written(tmp_path, customers):
+def test_order_errors_and_nothing_written(order_path, tmp_path, customers):
     rows = [
         ORDERS_ZH[0],
         ["O1", "C001", "2024-05-01 08:30", "199", "", "", ""],
@@ -177,7 +193,7 @@ def test_order_errors_and_nothing_written(tmp_path, customers):
     assert Customer.objects.get(external_id="C001").order_count == 0
 
 
-def test_skip_invalid_writes_the_valid_rows(tmp_path, customers):
+def test_skip_invalid_writes_the_valid_rows(order_path, tmp_path, customers):
     rows = [*ORDERS_ZH, ["O9", "C404", "2024-05-01", "5", "", "", ""]]
     result = run(tmp_path, "orders", rows, skip_invalid=True)
     assert (result.created, result.skipped, result.error_count) == (3, 1, 1)
@@ -185,7 +201,7 @@ def test_skip_invalid_writes_the_valid_rows(tmp_path, customers):
     assert Order.objects.count() == 3
 
 
-def test_dry_run_counts_but_writes_nothing(tmp_path, customers):
+def test_dry_run_counts_but_writes_nothing(order_path, tmp_path, customers):
     result = run(tmp_path, "orders", ORDERS_ZH, dry_run=True)
     assert (result.created, result.updated, result.written) == (3, 0, False)
     assert Order.objects.count() == 0
@@ -199,7 +215,7 @@ def test_dry_run_counts_but_writes_nothing(tmp_path, customers):
     assert Customer.objects.count() == 2
 
 
-def test_missing_required_column_fails_before_any_row(tmp_path):
+def test_missing_required_column_fails_before_any_row(order_path, tmp_path):
     result = run(tmp_path, "orders", [["订单号", "金额"], ["O1", "5"]])
     assert messages(result) == [
         "缺少必需的列「客户编号」(customer_external_id)",
@@ -208,7 +224,7 @@ def test_missing_required_column_fails_before_any_row(tmp_path):
     assert result.total == 0 and result.failed
 
 
-def test_unknown_column_is_a_warning(tmp_path, customers):
+def test_unknown_column_is_a_warning(order_path, tmp_path, customers):
     rows = [[*ORDERS_ZH[0], "备注"], *[[*r, "x"] for r in ORDERS_ZH[1:]]]
     result = run(tmp_path, "orders", rows)
     assert result.warnings == ["未识别的列「备注」,已忽略"]
@@ -322,7 +338,10 @@ def test_interaction_errors(tmp_path, customers):
     ]
 
 
-def test_chunks_and_progress(tmp_path, customers):
+def test_chunks_and_progress(tmp_path, customers, monkeypatch):
+    from careloop.imports import services
+
+    monkeypatch.setattr(services, "STAGING", False)  # the staging path has no chunks
     rows = [ORDERS_ZH[0]] + [[f"O{i}", "C001", "2024-05-01", "1", "", "", ""] for i in range(25)]
     seen = []
     result = import_file(
@@ -336,7 +355,7 @@ def test_chunks_and_progress(tmp_path, customers):
     assert Customer.objects.get(external_id="C001").order_count == 25
 
 
-def test_duplicate_across_chunks_is_an_error(tmp_path, customers):
+def test_duplicate_across_chunks_is_an_error(order_path, tmp_path, customers):
     rows = [ORDERS_ZH[0]] + [
         [f"O{i % 12}", "C001", "2024-05-01", "1", "", "", ""] for i in range(15)
     ]
@@ -346,7 +365,7 @@ def test_duplicate_across_chunks_is_an_error(tmp_path, customers):
     assert Order.objects.count() == 0
 
 
-def test_big_sqlite_loads_rebuild_secondary_indexes(tmp_path, customers, monkeypatch):
+def test_big_sqlite_loads_rebuild_secondary_indexes(order_path, tmp_path, customers, monkeypatch):
     from django.db import connection
 
     from careloop.imports import sql
