@@ -108,15 +108,18 @@ class Customer(models.Model):
     order_count = models.PositiveIntegerField(_("订单数"), default=0)
     lifetime_spend = models.DecimalField(_("累计消费"), max_digits=14, decimal_places=2, default=0)
     # Current segment (careloop.segments, as of `segmented_as_of`), written by one set-based
-    # UPDATE in `segment_customers`; the list filters and sorts on these columns.
+    # UPDATE in `segment_customers`; the list filters and sorts on these columns. Only the
+    # three filters are indexed: scores, risk and health change for most customers every night,
+    # and each index on them would be rewritten for each of those rows (sorting a team's
+    # customers by them needs no index).
     r_days = models.PositiveIntegerField(_("距最近下单天数"), null=True, blank=True)
     f_count = models.PositiveIntegerField(_("近365天订单数"), default=0, db_default=0)
     m_spend = models.DecimalField(
         _("近365天消费"), max_digits=14, decimal_places=2, default=0, db_default=0
     )
-    r_score = models.PositiveSmallIntegerField("R", null=True, blank=True, db_index=True)
-    f_score = models.PositiveSmallIntegerField("F", null=True, blank=True, db_index=True)
-    m_score = models.PositiveSmallIntegerField("M", null=True, blank=True, db_index=True)
+    r_score = models.PositiveSmallIntegerField("R", null=True, blank=True)
+    f_score = models.PositiveSmallIntegerField("F", null=True, blank=True)
+    m_score = models.PositiveSmallIntegerField("M", null=True, blank=True)
     lifecycle = models.CharField(
         _("生命周期"),
         max_length=16,
@@ -130,11 +133,11 @@ class Customer(models.Model):
     value_class = models.CharField(
         _("价值类别"), max_length=16, choices=ValueClass.choices, blank=True, db_default=""
     )
-    churn_risk = models.FloatField(_("流失风险"), null=True, blank=True, db_index=True)
+    churn_risk = models.FloatField(_("流失风险"), null=True, blank=True)
     expected_spend_12m = models.DecimalField(
         _("预计未来12个月消费"), max_digits=14, decimal_places=2, null=True, blank=True
     )
-    health = models.PositiveSmallIntegerField(_("健康度"), null=True, blank=True, db_index=True)
+    health = models.PositiveSmallIntegerField(_("健康度"), null=True, blank=True)
     health_reasons = models.JSONField(_("健康度原因"), default=list, blank=True, null=True)
     segmented_as_of = models.DateField(_("分群日期"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -12,8 +12,15 @@ from careloop.customers.models import Customer
 class SegmentSnapshot(models.Model):
     """Stage, tier and class of one customer as of one date (transitions between two dates)."""
 
+    # No database FK constraint: a night's INSERT … SELECT of a million rows would fire a
+    # million FK checks; the rows come from the customers table itself, and deleting a
+    # customer still deletes their snapshots (Django's CASCADE).
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="segment_snapshots", db_index=False
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="segment_snapshots",
+        db_index=False,
+        db_constraint=False,
     )
     as_of = models.DateField(_("分群日期"))
     lifecycle = models.CharField(_("生命周期"), max_length=16, choices=Customer.Lifecycle.choices)

@@ -40,7 +40,7 @@ class SegmentRules:
     health_unhappy: int = 15
     # Churn: BG/NBD horizon in weeks for the expected 12-month spend.
     churn_horizon_weeks: float = 52.0
-    churn_fit_sample: int = 20000  # customers the models are fitted on (evenly spread by id)
+    churn_fit_sample: int = 10000  # customers the models are fitted on (evenly spread by id)
 
 
 DEFAULT_RULES = SegmentRules()

@@ -17,10 +17,11 @@ ends with one UPDATE … FROM of the customers and one INSERT … SELECT of the 
    computed in numpy on the per-customer summary and bulk-loaded back.
 6. ``seg_result``: the final values for every customer → UPDATE customers, INSERT snapshot.
 
-Ties. R, F and M are scored with NTILE(5) over customers with at least one order, ordered from
+Ties. R, F and M are scored as NTILE(5) over customers with at least one order, ordered from
 worst to best, so quintile 5 is the best fifth. Customers with the same value always get the
-same score: the best quintile any of them reached (``MAX(ntile) OVER (PARTITION BY value)``),
-so a tie never costs a customer a point (and a big tie can put more than a fifth into a score).
+same score: the best quintile any of them reaches (what ``MAX(NTILE(5) …) OVER (PARTITION BY
+value)`` gives; computed from RANK(), see ``_build_stats``), so a tie never costs a customer a
+point (and a big tie can put more than a fifth into a score).
 Tiers rank the customers with spend by that spend (``RANK()``: equal spend, equal rank): A when
 fewer than 20 % of them spent more, B when fewer than 50 % did, else C; ties at a boundary all
 get the better tier. With 10 customers of distinct spend that is 2 A, 3 B, 5 C.
@@ -62,6 +63,22 @@ LIFECYCLES = [c.value for c in Customer.Lifecycle]
 TIERS = ["A", "B", "C", ""]
 VALUE_CLASSES = [c.value for c in Customer.ValueClass]
 Progress = Callable[[int, str], None]
+# Customer column ← seg_result column, written by the one UPDATE.
+WRITTEN = {
+    "r_days": "r_days",
+    "f_count": "f_count",
+    "m_spend": "m_spend",
+    "r_score": "r_score",
+    "f_score": "f_score",
+    "m_score": "m_score",
+    "lifecycle": "lifecycle",
+    "tier": "tier",
+    "value_class": "value_class",
+    "churn_risk": "churn_risk",
+    "expected_spend_12m": "exp_spend",
+    "health": "health",
+    "health_reasons": "health_reasons",
+}
 
 
 @dataclass
@@ -116,7 +133,7 @@ def _history_source(as_of: date) -> str:
         )
     return (
         "SELECT customer_id AS id, MIN(ordered_at) AS first_at, MAX(ordered_at) AS last_at,"
-        " COUNT(*) AS n, SUM(amount) AS total FROM customers_order"
+        f" COUNT(*) AS n, SUM(amount) AS total FROM {sql.orders_by_customer()}"
         " WHERE ordered_at < %(end)s GROUP BY customer_id"
     )
 
@@ -132,8 +149,8 @@ def _build_stats(cursor, as_of: date, rules: SegmentRules, p: dict) -> None:
         " SUM(CASE WHEN ordered_at >= %(p_start)s THEN amount ELSE 0 END) AS pot,"
         " SUM(CASE WHEN ordered_at >= %(pp_start)s AND ordered_at < %(p_start)s"
         "     THEN amount ELSE 0 END) AS potp"
-        " FROM customers_order WHERE ordered_at >= %(w_start)s AND ordered_at < %(end)s"
-        " GROUP BY customer_id",
+        f" FROM {sql.orders_by_customer()}"
+        " WHERE ordered_at >= %(w_start)s AND ordered_at < %(end)s GROUP BY customer_id",
         p,
     )
     sql.create_temp(
@@ -147,18 +164,30 @@ def _build_stats(cursor, as_of: date, rules: SegmentRules, p: dict) -> None:
         f" FROM ({_history_source(as_of)}) h LEFT JOIN seg_w w ON w.id = h.id",
         p,
     )
+
+    # Quintiles: NTILE(5) over the customers ordered worst → best puts position p (1-based, of
+    # n) in bucket (p−1)//(q+1)+1 for the first rem·(q+1) positions, else rem+(p−1−rem·(q+1))//q+1
+    # (q = n // 5, rem = n % 5). A tie group takes the bucket of its best-placed member,
+    # p = n − (RANK() best-first − 1): one sort per measure instead of NTILE's plus a second
+    # MAX(…) OVER (PARTITION BY value) pass; M's rank also ranks the tiers.
+    def tile(rank: str) -> str:
+        p = f"(q.n_all - {rank} + 1)"
+        head = "q.rem * (q.n_all / 5 + 1)"
+        return (
+            f"CASE WHEN {p} <= {head} THEN ({p} - 1) / (q.n_all / 5 + 1) + 1"
+            f" ELSE q.rem + ({p} - 1 - {head}) / (q.n_all / 5) + 1 END"
+        )
+
     sql.create_temp(
         cursor,
         "seg_scored",
-        "SELECT q.*,"
-        " MAX(q.nr) OVER (PARTITION BY q.r_days) AS r_score,"
-        " MAX(q.nf) OVER (PARTITION BY q.f) AS f_score,"
-        " MAX(q.nm) OVER (PARTITION BY q.m) AS m_score"
+        f"SELECT q.*, {tile('q.r_rank')} AS r_score, {tile('q.f_rank')} AS f_score,"
+        f" {tile('q.m_rank')} AS m_score"
         " FROM (SELECT b.*,"
-        "  NTILE(5) OVER (ORDER BY b.r_days DESC) AS nr,"
-        "  NTILE(5) OVER (ORDER BY b.f) AS nf,"
-        "  NTILE(5) OVER (ORDER BY b.m) AS nm,"
+        "  RANK() OVER (ORDER BY b.r_days) AS r_rank,"
+        "  RANK() OVER (ORDER BY b.f DESC) AS f_rank,"
         "  RANK() OVER (ORDER BY b.m DESC) AS m_rank,"
+        "  COUNT(*) OVER () AS n_all, COUNT(*) OVER () - 5 * (COUNT(*) OVER () / 5) AS rem,"
         "  SUM(CASE WHEN b.m > 0 THEN 1 ELSE 0 END) OVER () AS spenders"
         "  FROM seg_base b) q",
     )
@@ -358,14 +387,13 @@ def segment_customers(
             _build_result(cursor, rules, p)
             report(75, "write")
             with transaction.atomic():
+                sets = ", ".join(f"{c} = x.{v}" for c, v in WRITTEN.items())
+                pairs = [(f"customers_customer.{c}", f"x.{v}") for c, v in WRITTEN.items()]
+                pairs.append(("customers_customer.segmented_as_of", "%(as_of)s"))
                 cursor.execute(
-                    "UPDATE customers_customer SET r_days = x.r_days, f_count = x.f_count,"
-                    " m_spend = x.m_spend, r_score = x.r_score, f_score = x.f_score,"
-                    " m_score = x.m_score, lifecycle = x.lifecycle, tier = x.tier,"
-                    " value_class = x.value_class, churn_risk = x.churn_risk,"
-                    " expected_spend_12m = x.exp_spend, health = x.health,"
-                    " health_reasons = x.health_reasons, segmented_as_of = %(as_of)s"
-                    " FROM seg_result AS x WHERE customers_customer.id = x.id",
+                    f"UPDATE customers_customer SET {sets}, segmented_as_of = %(as_of)s"
+                    " FROM seg_result AS x WHERE customers_customer.id = x.id"
+                    f" AND {sql.changed(pairs)}",  # unchanged rows are not written
                     {"as_of": p["as_of"]},
                 )
                 report(90, "snapshot")

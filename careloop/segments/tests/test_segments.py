@@ -330,3 +330,9 @@ def test_nightly_job_runs_at_two_in_the_morning_shanghai():
 
     assert NIGHTLY(utc(18))  # 18:00 UTC = 02:00 on Nov 2 in Shanghai
     assert not NIGHTLY(utc(2))
+
+
+def test_quintiles_match_ntile_when_customers_do_not_divide_by_five():
+    # NTILE(5) over 7 rows makes buckets of 2, 2, 1, 1, 1.
+    people = segmented(*[buyer(f"N{i}", (10, str(10 * (i + 1)))) for i in range(7)])
+    assert [c.m_score for c in people] == [1, 1, 2, 2, 3, 4, 5]
