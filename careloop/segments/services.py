@@ -377,7 +377,7 @@ def segment_customers(
     report = progress or (lambda pct, step: None)
     p = _params(as_of, rules)
     result = SegmentResult(as_of=as_of)
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, sql.temp_on_disk(cursor):
         try:
             report(5, "orders")
             _build_stats(cursor, as_of, rules, p)

@@ -5,7 +5,8 @@ Everything else in the segmentation is standard SQL both engines run as written
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from django.db import connection
 
@@ -90,3 +91,19 @@ def changed(pairs: list[tuple[str, str]]) -> str:
         new = ", ".join(b for _, b in pairs)
         return f"ROW({old}) IS DISTINCT FROM ROW({new})"
     return "(" + " OR ".join(f"{a} IS NOT {b}" for a, b in pairs) + ")"
+
+
+@contextmanager
+def temp_on_disk(cursor) -> Iterator[None]:
+    """SQLite: keep this run's temporary tables in a temporary file, not in memory (the
+    connection is set to temp_store=MEMORY), so memory does not grow with the customers."""
+    if _vendor() != "sqlite" or connection.in_atomic_block:  # SQLite allows it only outside
+        yield
+        return
+    cursor.execute("PRAGMA temp_store")
+    before = cursor.fetchone()[0]
+    cursor.execute("PRAGMA temp_store = FILE")  # drops existing temp tables: none of ours
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA temp_store = {int(before)}")

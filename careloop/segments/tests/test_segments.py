@@ -336,3 +336,20 @@ def test_quintiles_match_ntile_when_customers_do_not_divide_by_five():
     # NTILE(5) over 7 rows makes buckets of 2, 2, 1, 1, 1.
     people = segmented(*[buyer(f"N{i}", (10, str(10 * (i + 1)))) for i in range(7)])
     assert [c.m_score for c in people] == [1, 1, 2, 2, 3, 4, 5]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_sqlite_temp_tables_go_to_disk_and_the_setting_comes_back():
+    from django.db import connection
+
+    buyer("甲", (10, "100"))
+    with connection.cursor() as cursor:
+        before = (
+            cursor.execute("PRAGMA temp_store").fetchone()
+            if connection.vendor == "sqlite"
+            else None
+        )
+        result = segment_customers(as_of=D)
+        if before is not None:
+            assert cursor.execute("PRAGMA temp_store").fetchone() == before
+    assert result.lifecycle["new"] == 1
