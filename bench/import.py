@@ -194,6 +194,8 @@ def run_engine(engine: str, folder: Path, customers: Path, orders: Path, rows: i
         "reimport_unchanged": again["unchanged"],
         "reimport_rss_mib": again_rss,
         "phases_s": first.get("seconds", {}),
+        "method": first.get("method", ""),
+        "reimport_phases_s": again.get("seconds", {}),
     }
 
 
@@ -233,7 +235,10 @@ def main() -> None:
             f" {r['ratio']:>5.1f}x {r['peak_rss_mib']:>6} MiB {r['reimport_s']:>12.2f}"
         )
     for r in results:
-        print(f"{r['engine']}: careloop phases (s, inside the process): {r['phases_s']}")
+        print(
+            f"{r['engine']}: careloop phases (s, inside the process, {r['method']} path):"
+            f" {r['phases_s']}; re-import: {r['reimport_phases_s']}"
+        )
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ rolled back), and the caller runs the row path, which reports such files exactly
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import heapq
 import io
@@ -49,6 +50,7 @@ DUPS = "careloop_stage_dups"
 FIRST_FIXED_YEAR = 1992
 COPY_BLOCK = 1 << 20
 FETCH_ROWS = 10_000
+TEMP_CACHE_KIB = 32_000  # SQLite: the staging tables' page cache
 TEXT_LIMITS = {"external_id": 64, "customer_external_id": 64}
 OPTIONAL_TEXT = (("product", 128), ("category", 64), ("channel", 32))
 
@@ -231,7 +233,10 @@ class _Staged:
             began = time.perf_counter()
             touched: set[int] = set()
             if not result.error_count or result.skip_invalid or result.dry_run:
-                touched = self.write()
+                from careloop.imports.sql import secondary_indexes_deferred
+
+                with secondary_indexes_deferred(self.importer.table, expected_rows=result.total):
+                    touched = self.write()
             seconds["write"] = round(time.perf_counter() - began, 3)
             began = time.perf_counter()
             if touched and (not result.failed or result.dry_run):
@@ -280,6 +285,7 @@ class _Staged:
                     raise _Fallback from exc
                 raise
             return
+        _temp_tables_on_disk()
         self.execute(f"CREATE TEMP TABLE {STAGE} (row_no INTEGER PRIMARY KEY, {typed})")
         marks = ", ".join("?" for _ in self.cols)
         raw = connection.connection.cursor()
@@ -495,6 +501,26 @@ class _Staged:
         result.updated += written - created
         result.unchanged += valid - written
         return touched
+
+
+def _temp_tables_on_disk() -> None:
+    """The settings keep SQLite temp tables in memory (temp_store=MEMORY); the staging tables
+    of a big file would then grow the process with the file. Put them in a temporary file with
+    a bounded cache instead. SQLite only allows this before the connection's temp database is
+    opened (else it stays as it was) and not back within the transaction: the setting is put
+    back after commit."""
+    raw = connection.connection
+    try:
+        raw.execute("PRAGMA temp_store = FILE")
+        raw.execute(f"PRAGMA temp.cache_size = -{TEMP_CACHE_KIB}")
+    except sqlite3.OperationalError:
+        return
+
+    def restore() -> None:
+        with contextlib.suppress(sqlite3.Error, AttributeError):
+            connection.connection.execute("PRAGMA temp_store = MEMORY")
+
+    transaction.on_commit(restore)
 
 
 def _is_copy_data_error(exc: BaseException) -> bool:
