@@ -57,7 +57,6 @@ OPTIONAL_TEXT = (("product", 128), ("category", 64), ("channel", 32))
 # Python's str.strip() removes these; SQL trim must remove the same.
 WHITESPACE = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace())
 
-PG_DATETIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}( ([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?)?$"
 PG_MONEY = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"
 
 
@@ -184,11 +183,23 @@ class _Staged:
             " THEN 1 ELSE 0 END)"
         )
         days = f"(CASE WHEN {m} = 2 THEN 28 + {leap} ELSE 31 - mod(mod({m} - 1, 7), 2) END)"
-        # CASE fixes the order: the casts only run on text of the right shape.
+        # The shape without a costly regex (~3 µs a row): only digits and separators, the
+        # separators where LIKE puts them and as many digits as the shape has. CASE fixes the
+        # order: the casts only run on text of the right shape.
+        digits = f"length(replace(replace(replace({x}, '-', ''), ':', ''), ' ', ''))"
+        shape = (
+            f"{x} ~ '^[-0-9: ]*$' AND (({x} LIKE '____-__-__' AND {digits} = 8)"
+            f" OR ({x} LIKE '____-__-__ __:__' AND {digits} = 12)"
+            f" OR ({x} LIKE '____-__-__ __:__:__' AND {digits} = 14))"
+        )
+        clock = (
+            f"substr({x}, 12, 2) <= '23' AND substr({x}, 15, 2) <= '59'"
+            f" AND substr({x}, 18, 2) <= '59'"
+        )
         return (
-            f"CASE WHEN {x} ~ {_literal(PG_DATETIME)} AND {x} >= '{FIRST_FIXED_YEAR}' THEN"
-            f" CASE WHEN {m} BETWEEN 1 AND 12 AND {d} >= 1 THEN {d} <= {days} ELSE false END"
-            " ELSE false END"
+            f"CASE WHEN {shape} AND {x} >= '{FIRST_FIXED_YEAR}' THEN"
+            f" CASE WHEN {m} BETWEEN 1 AND 12 AND {d} >= 1 AND {clock} THEN {d} <= {days}"
+            " ELSE false END ELSE false END"
         )
 
     def money_ok(self, a: str) -> str:

@@ -80,6 +80,11 @@ MESSY = [
     ["O9", "C001", "2024-05-01 8:00", "9999999999999", "", "", ""],
     ["O10", "C002", "2024-05-01 08:00:00", "12345678.90", "产品", "品类", "渠道"],
     ["O4", "C001", "2024-05-02", "3", "", "", ""],  # O4's first row was invalid
+    ["O11", "C001", "2024-05-01 08:60", "1", "", "", ""],
+    ["O12", "C001", "2024-5-01", "1", "", "", ""],
+    ["O13", "C001", "2024-05-01T08:00", "1", "", "", ""],
+    ["O14", "C001", "20240501", "1", "", "", ""],
+    ["O15", "C001", "2024-05-01 08:00:00.5", "1", "", "", ""],
 ]
 
 
@@ -88,11 +93,11 @@ def test_messy_file_same_on_both_paths(tmp_path, customers, monkeypatch, options
     method, result, state = both(monkeypatch, write_csv(tmp_path, MESSY), **options)
     assert method == "staging"
     rows = {e["row"] for e in result["errors"]}
-    assert rows == {5, 6, 7, 8, 11, 12}
-    assert result["total"] == 12  # the blank row is not counted
+    assert rows == {5, 6, 7, 8, 11, 12, 15, 18}
+    assert result["total"] == 17  # the blank row is not counted
     if options.get("skip_invalid"):
-        assert result["created"] == 6 and result["skipped"] == 6
-        assert len(state["orders"]) == 6
+        assert result["created"] == 9 and result["skipped"] == 8
+        assert len(state["orders"]) == 9
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk"])
