@@ -142,13 +142,15 @@ def _build_stats(cursor, as_of: date, rules: SegmentRules, p: dict) -> None:
     sql.create_temp(
         cursor,
         "seg_w",
-        "SELECT customer_id AS id, COUNT(*) AS f, SUM(amount) AS m,"
-        " SUM(CASE WHEN ordered_at >= %(d_start)s THEN amount ELSE 0 END) AS d,"
-        " SUM(CASE WHEN ordered_at >= %(dp_start)s AND ordered_at < %(d_start)s"
-        "     THEN amount ELSE 0 END) AS dp,"
-        " SUM(CASE WHEN ordered_at >= %(p_start)s THEN amount ELSE 0 END) AS pot,"
-        " SUM(CASE WHEN ordered_at >= %(pp_start)s AND ordered_at < %(p_start)s"
-        "     THEN amount ELSE 0 END) AS potp"
+        # ROUND(…, 2): SQLite stores amounts as floating point, and equal spends must stay
+        # equal (ties in scores and tiers, "exactly half"); a no-op on PostgreSQL's numeric.
+        "SELECT customer_id AS id, COUNT(*) AS f, ROUND(SUM(amount), 2) AS m,"
+        " ROUND(SUM(CASE WHEN ordered_at >= %(d_start)s THEN amount ELSE 0 END), 2) AS d,"
+        " ROUND(SUM(CASE WHEN ordered_at >= %(dp_start)s AND ordered_at < %(d_start)s"
+        "     THEN amount ELSE 0 END), 2) AS dp,"
+        " ROUND(SUM(CASE WHEN ordered_at >= %(p_start)s THEN amount ELSE 0 END), 2) AS pot,"
+        " ROUND(SUM(CASE WHEN ordered_at >= %(pp_start)s AND ordered_at < %(p_start)s"
+        "     THEN amount ELSE 0 END), 2) AS potp"
         f" FROM {sql.orders_by_customer()}"
         " WHERE ordered_at >= %(w_start)s AND ordered_at < %(end)s GROUP BY customer_id",
         p,

@@ -353,3 +353,12 @@ def test_outside_a_transaction_sqlite_temp_tables_go_to_disk_and_the_setting_com
         if before is not None:
             assert cursor.execute("PRAGMA temp_store").fetchone() == before
     assert result.lifecycle["new"] == 1
+
+
+def test_equal_spend_made_of_different_amounts_ties():
+    # 0.1 + 0.2 is not 0.3 in floating point (SQLite's storage); as money they are equal.
+    a = buyer("分两次", (10, "0.10"), (11, "0.20"))
+    b = buyer("一次", (10, "0.30"))
+    a, b = segmented(a, b)
+    assert a.m_spend == b.m_spend
+    assert (a.m_score, a.tier) == (b.m_score, b.tier) == (2, "A")  # NTILE(5) of 2 rows: 1, 2
