@@ -269,8 +269,8 @@ tiles AS (
     NTILE(5) OVER (ORDER BY m) AS nm, RANK() OVER (ORDER BY m DESC) AS m_rank,
     SUM(CASE WHEN m > 0 THEN 1 ELSE 0 END) OVER () AS spenders FROM base),
 scored AS (
-  SELECT *, MAX(nr) OVER (PARTITION BY r_days) AS r_score,
-    MAX(nf) OVER (PARTITION BY f) AS f_score, MAX(nm) OVER (PARTITION BY m) AS m_score
+  SELECT *, MIN(nr) OVER (PARTITION BY r_days) AS r_score,
+    MIN(nf) OVER (PARTITION BY f) AS f_score, MIN(nm) OVER (PARTITION BY m) AS m_score
   FROM tiles),
 l1 AS (
   SELECT c.id, s.id AS sid, s.r_days, s.r_score, s.f_score, s.m_score, s.first_days,

@@ -19,9 +19,10 @@ ends with one UPDATE … FROM of the customers and one INSERT … SELECT of the 
 
 Ties. R, F and M are scored as NTILE(5) over customers with at least one order, ordered from
 worst to best, so quintile 5 is the best fifth. Customers with the same value always get the
-same score: the best quintile any of them reaches (what ``MAX(NTILE(5) …) OVER (PARTITION BY
-value)`` gives; computed from RANK(), see ``_build_stats``), so a tie never costs a customer a
-point (and a big tie can put more than a fifth into a score).
+same score: the lowest quintile any of them reaches (what ``MIN(NTILE(5) …) OVER (PARTITION BY
+value)`` gives; computed from RANK(), see ``_build_stats``). So a score of 5 is earned, never
+shared by a big tie (at most a fifth score 5), and the many buyers with no order in the last
+365 days (F = 0, M = 0) all score 1.
 Tiers rank the customers with spend by that spend (``RANK()``: equal spend, equal rank): A when
 fewer than 20 % of them spent more, B when fewer than 50 % did, else C; ties at a boundary all
 get the better tier. With 10 customers of distinct spend that is 2 A, 3 B, 5 C.
@@ -169,11 +170,10 @@ def _build_stats(cursor, as_of: date, rules: SegmentRules, p: dict) -> None:
 
     # Quintiles: NTILE(5) over the customers ordered worst → best puts position p (1-based, of
     # n) in bucket (p−1)//(q+1)+1 for the first rem·(q+1) positions, else rem+(p−1−rem·(q+1))//q+1
-    # (q = n // 5, rem = n % 5). A tie group takes the bucket of its best-placed member,
-    # p = n − (RANK() best-first − 1): one sort per measure instead of NTILE's plus a second
-    # MAX(…) OVER (PARTITION BY value) pass; M's rank also ranks the tiers.
-    def tile(rank: str) -> str:
-        p = f"(q.n_all - {rank} + 1)"
+    # (q = n // 5, rem = n % 5). A tie group takes the bucket of its worst-placed member,
+    # p = RANK() worst-first: one sort per measure instead of NTILE's plus a second
+    # MIN(…) OVER (PARTITION BY value) pass.
+    def tile(p: str) -> str:
         head = "q.rem * (q.n_all / 5 + 1)"
         return (
             f"CASE WHEN {p} <= {head} THEN ({p} - 1) / (q.n_all / 5 + 1) + 1"
@@ -183,11 +183,12 @@ def _build_stats(cursor, as_of: date, rules: SegmentRules, p: dict) -> None:
     sql.create_temp(
         cursor,
         "seg_scored",
-        f"SELECT q.*, {tile('q.r_rank')} AS r_score, {tile('q.f_rank')} AS f_score,"
-        f" {tile('q.m_rank')} AS m_score"
+        f"SELECT q.*, {tile('q.r_pos')} AS r_score, {tile('q.f_pos')} AS f_score,"
+        f" {tile('q.m_pos')} AS m_score"
         " FROM (SELECT b.*,"
-        "  RANK() OVER (ORDER BY b.r_days) AS r_rank,"
-        "  RANK() OVER (ORDER BY b.f DESC) AS f_rank,"
+        "  RANK() OVER (ORDER BY b.r_days DESC) AS r_pos,"
+        "  RANK() OVER (ORDER BY b.f) AS f_pos,"
+        "  RANK() OVER (ORDER BY b.m) AS m_pos,"
         "  RANK() OVER (ORDER BY b.m DESC) AS m_rank,"
         "  COUNT(*) OVER () AS n_all, COUNT(*) OVER () - 5 * (COUNT(*) OVER () / 5) AS rem,"
         "  SUM(CASE WHEN b.m > 0 THEN 1 ELSE 0 END) OVER () AS spenders"

@@ -136,7 +136,7 @@ def test_tier_ties_at_a_boundary_get_the_better_tier():
     assert sorted(c.tier for c in customers[3:]) == ["B", "B", "C", "C", "C", "C", "C"]
 
 
-def test_quintiles_five_is_best_and_ties_share_the_best_score():
+def test_quintiles_five_is_best():
     ms = [buyer(f"M{i}", (10, str(10 * (i + 1)))) for i in range(10)]
     ms = segmented(*ms)
     assert [c.m_score for c in ms] == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
@@ -145,8 +145,16 @@ def test_quintiles_five_is_best_and_ties_share_the_best_score():
 def test_quintile_ties_on_recency():
     days = [40, 30, 20, 10, 10]
     people = segmented(*[buyer(f"R{d}-{i}", (d, "100")) for i, d in enumerate(days)])
-    assert [c.r_score for c in people] == [1, 2, 3, 5, 5]
-    assert [c.f_score for c in people] == [5, 5, 5, 5, 5]  # everyone tied on F = 1
+    # NTILE gives the two 10-day customers 4 and 5; tied, both get the lower
+    assert [c.r_score for c in people] == [1, 2, 3, 4, 4]
+    assert [c.f_score for c in people] == [1, 1, 1, 1, 1]  # everyone tied on F = 1
+
+
+def test_no_orders_in_the_last_year_scores_f_and_m_of_1():
+    old = [buyer(f"旧{i}", (400, "100")) for i in range(3)]
+    recent = [buyer(f"近{i}", (10, "100"), (20, "100")) for i in range(2)]
+    people = segmented(*old, *recent)
+    assert [(c.f_score, c.m_score) for c in people] == [(1, 1)] * 3 + [(4, 4)] * 2
 
 
 def _fillers(n: int = 5) -> list[Customer]:
@@ -361,4 +369,4 @@ def test_equal_spend_made_of_different_amounts_ties():
     b = buyer("一次", (10, "0.30"))
     a, b = segmented(a, b)
     assert a.m_spend == b.m_spend
-    assert (a.m_score, a.tier) == (b.m_score, b.tier) == (2, "A")  # NTILE(5) of 2 rows: 1, 2
+    assert (a.m_score, a.tier) == (b.m_score, b.tier) == (1, "A")  # NTILE(5) of 2 rows: 1, 2
