@@ -75,13 +75,13 @@ class Customer(models.Model):
     name_initials = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     name_pinyin = models.CharField(max_length=128, blank=True, db_index=True, editable=False)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
-    phone = models.CharField(_("手机"), max_length=20, blank=True, db_index=True)
-    phone_tail = models.CharField(max_length=4, blank=True, db_index=True, editable=False)
-    email = models.CharField(_("邮箱"), max_length=254, blank=True, db_index=True)
+    phone = models.CharField(_("手机"), max_length=20, blank=True)
+    phone_tail = models.CharField(max_length=4, blank=True, editable=False)
+    email = models.CharField(_("邮箱"), max_length=254, blank=True)
     birthday = models.DateField(_("生日"), null=True, blank=True)
-    region = models.CharField(_("省份/地区"), max_length=32, blank=True, db_index=True)
+    region = models.CharField(_("省份/地区"), max_length=32, blank=True)
     city = models.CharField(_("城市"), max_length=32, blank=True)
-    industry = models.CharField(_("行业"), max_length=32, blank=True, db_index=True)
+    industry = models.CharField(_("行业"), max_length=32, blank=True)
     company = models.CharField(_("公司"), max_length=128, blank=True, db_index=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="customers")
     owner = models.ForeignKey(
@@ -91,6 +91,7 @@ class Customer(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="owned_customers",
+        db_index=False,  # (owner, -id) serves the foreign key too
     )
     team = models.ForeignKey(
         "accounts.Team",
@@ -99,12 +100,13 @@ class Customer(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="customers",
+        db_index=False,  # (team, -id) serves the foreign key too
     )
     do_not_contact = models.BooleanField(_("免打扰"), default=False)
     registered_at = models.DateTimeField(_("注册时间"), null=True, blank=True)
     # Order summary, kept current by every order write (import, API) in one set-based UPDATE.
-    first_order_at = models.DateTimeField(_("首次下单"), null=True, blank=True, db_index=True)
-    last_order_at = models.DateTimeField(_("最近下单"), null=True, blank=True, db_index=True)
+    first_order_at = models.DateTimeField(_("首次下单"), null=True, blank=True)
+    last_order_at = models.DateTimeField(_("最近下单"), null=True, blank=True)
     order_count = models.PositiveIntegerField(_("订单数"), default=0)
     lifetime_spend = models.DecimalField(_("累计消费"), max_digits=14, decimal_places=2, default=0)
     # Current segment (careloop.segments, as of `segmented_as_of`), written by one set-based
@@ -151,6 +153,14 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["team", "-id"], name="customer_team_id"),
             models.Index(fields=["owner", "-id"], name="customer_owner_id"),
+            # Equality lookups only: plain b-trees, without the `varchar_pattern_ops` twin that
+            # `db_index=True` adds on PostgreSQL. The order summary (first/last order) is not
+            # indexed, so refreshing it after an import is a HOT update that writes no index.
+            models.Index(fields=["phone"], name="customer_phone"),
+            models.Index(fields=["phone_tail"], name="customer_phone_tail"),
+            models.Index(fields=["email"], name="customer_email"),
+            models.Index(fields=["region"], name="customer_region"),
+            models.Index(fields=["industry"], name="customer_industry"),
             # Segment filters: the list adds `… ORDER BY id DESC` within one value.
             models.Index(fields=["lifecycle", "-id"], name="customer_lifecycle_id"),
             models.Index(fields=["tier", "-id"], name="customer_tier_id"),
