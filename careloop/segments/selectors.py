@@ -31,3 +31,23 @@ def segment_transitions(*, since: date, until: date, field: str = "lifecycle") -
 
 def segment_runs(*, limit: int = 20) -> QuerySet[SegmentRun]:
     return SegmentRun.objects.select_related("started_by").order_by("-id")[:limit]
+
+
+def segment_counts(*, user) -> dict[str, dict[str, int]]:
+    """Customers per lifecycle stage, tier and value class within the user's scope (a supervisor
+    counts their team, an admin everyone): three grouped counts on indexed columns."""
+    from careloop.customers.models import Customer
+
+    scoped = Customer.objects.visible_to(user).exclude(segmented_as_of=None).order_by()
+    every = {
+        "lifecycle": list(Customer.Lifecycle.values),
+        "tier": ["A", "B", "C", "none"],
+        "value_class": [*Customer.ValueClass.values, "none"],
+    }
+    counts: dict[str, dict[str, int]] = {}
+    for field in TRANSITION_FIELDS:
+        found = {
+            (value or "none"): n for value, n in scoped.values_list(field).annotate(n=Count("id"))
+        }
+        counts[field] = {key: found.get(key, 0) for key in every[field]}
+    return counts

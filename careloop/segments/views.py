@@ -39,7 +39,7 @@ def segment_overview(request):
     last = next((r for r in runs if r.status == SegmentRun.Status.DONE), None)
     groups = []
     if last:
-        counts = last.counts
+        counts = selectors.segment_counts(user=request.user)
         groups = [
             (
                 _("生命周期"),

@@ -110,3 +110,19 @@ def test_agents_cannot_open_or_start_runs(client, agent_li):
     assert client.get(reverse("segments:overview")).status_code == 403
     assert client.post(reverse("segments:run_start")).status_code == 403
     assert not SegmentRun.objects.exists()
+
+
+def test_overview_counts_only_the_supervisors_team(
+    client, supervisor_zhao, admin_wang, team_south, segmented, django_capture_on_commit_callbacks
+):
+    south = make_customer("赵六", team=team_south)
+    make_order(south, "70", f"{clock.today() - timedelta(days=100):%Y-%m-%d} 10:00")
+    client.force_login(supervisor_zhao)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("segments:run_start"))
+    groups = dict(client.get(reverse("segments:overview")).context["groups"])
+    dormant = next(x for x in groups["生命周期"] if x["url"].endswith("=dormant"))
+    assert dormant["n"] == 1  # 李四 only; 赵六 of 华南 is not counted for 华东's supervisor
+    client.force_login(admin_wang)
+    groups = dict(client.get(reverse("segments:overview")).context["groups"])
+    assert next(x for x in groups["生命周期"] if x["url"].endswith("=dormant"))["n"] == 2
