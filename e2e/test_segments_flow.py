@@ -33,6 +33,9 @@ def test_supervisor_segments_and_follows_dormant_customers(
     page.get_by_role("button", name="立即计算").click()
     expect(page.get_by_test_id("run-status")).to_have_text("已完成")
     page.get_by_role("link", name="查看分布").click()
+    # ECharts drew both charts (a canvas each) from the page's own data, offline.
+    expect(page.get_by_test_id("chart-groups").locator("canvas")).to_have_count(1)
+    expect(page.get_by_test_id("chart-rfm").locator("canvas")).to_have_count(1)
     shot(page, "segments")
 
     row = page.get_by_role("row", name=re.compile("沉睡"))

@@ -51,3 +51,18 @@ def segment_counts(*, user) -> dict[str, dict[str, int]]:
         }
         counts[field] = {key: found.get(key, 0) for key in every[field]}
     return counts
+
+
+def rfm_grid(*, user) -> list[list[int]]:
+    """Customers per (R score, F score) within the user's scope, as [r, f, count] cells for the
+    RFM heat map: one grouped count."""
+    from careloop.customers.models import Customer
+
+    rows = (
+        Customer.objects.visible_to(user)
+        .exclude(r_score=None)
+        .order_by()
+        .values_list("r_score", "f_score")
+        .annotate(n=Count("id"))
+    )
+    return [[r, f, n] for r, f, n in rows]

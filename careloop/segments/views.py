@@ -58,7 +58,26 @@ def segment_overview(request):
                 ),
             ),
         ]
-    return render(request, "segments/overview.html", {"runs": runs, "last": last, "groups": groups})
+    charts = {}
+    if last:
+        charts = {
+            "groups": [
+                {
+                    "title": str(title),
+                    "labels": [i["label"] for i in items],
+                    "values": [i["n"] for i in items],
+                    "urls": [i["url"] for i in items],
+                }
+                for title, items in groups
+            ],
+            "rfm": selectors.rfm_grid(user=request.user),
+            "rfm_title": _("RFM 分布(R 最近一次 × F 频次,颜色为客户数)"),
+        }
+    return render(
+        request,
+        "segments/overview.html",
+        {"runs": runs, "last": last, "groups": groups, "charts": charts},
+    )
 
 
 @login_required

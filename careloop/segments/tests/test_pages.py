@@ -126,3 +126,20 @@ def test_overview_counts_only_the_supervisors_team(
     client.force_login(admin_wang)
     groups = dict(client.get(reverse("segments:overview")).context["groups"])
     assert next(x for x in groups["生命周期"] if x["url"].endswith("=dormant"))["n"] == 2
+
+
+def test_rfm_grid_counts_scoped_cells(
+    client, supervisor_zhao, agent_chen, segmented, django_capture_on_commit_callbacks
+):
+    from careloop.segments.selectors import rfm_grid
+
+    cells = rfm_grid(user=supervisor_zhao)
+    assert sum(n for _r, _f, n in cells) == 2  # the two buyers; the prospect has no scores
+    assert all(1 <= r <= 5 and 1 <= f <= 5 for r, f, _n in cells)
+    assert rfm_grid(user=agent_chen) == []  # 华南 sees none of 华东's customers
+    client.force_login(supervisor_zhao)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("segments:run_start"))
+    charts = client.get(reverse("segments:overview")).context["charts"]
+    assert charts["rfm"] == cells
+    assert [g["title"] for g in charts["groups"]] == ["生命周期", "价值等级", "价值类别"]
