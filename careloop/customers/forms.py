@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from careloop.customers.models import Customer
 from careloop.customers.selectors import SORTS, CustomerFilters
+from careloop.customers.services import EDITABLE_FIELDS
 
 
 class CustomerFilterForm(forms.Form):
@@ -84,22 +85,6 @@ class CustomerForm(forms.Form):
 
     @classmethod
     def initial_for(cls, customer) -> dict:
-        data = {
-            f: getattr(customer, f)
-            for f in (
-                "external_id",
-                "name",
-                "gender",
-                "email",
-                "birthday",
-                "region",
-                "city",
-                "industry",
-                "company",
-                "owner",
-                "team",
-                "do_not_contact",
-            )
-        }
+        data = {f: getattr(customer, f) for f in EDITABLE_FIELDS if f in cls.base_fields}
         data["phone"] = customer.phone_national
         return data
