@@ -107,7 +107,7 @@ def customer_export(*, actor: User, filters: CustomerFilters, fmt: str) -> tuple
         detail={
             "format": fmt,
             "rows": total,
-            "filters": asdict(filters),
+            "filters": {k: str(v) if v is not None else None for k, v in asdict(filters).items()},
             "phones": "full" if actor.may_see_phones else "masked",
         },
     )

@@ -25,6 +25,10 @@ class CustomerFilterForm(forms.Form):
     value_class = forms.ChoiceField(
         required=False, label=_("价值类别"), choices=[("", ""), *Customer.ValueClass.choices]
     )
+    moved_from = forms.ChoiceField(required=False, choices=[("", ""), *Customer.Lifecycle.choices])
+    moved_to = forms.ChoiceField(required=False, choices=[("", ""), *Customer.Lifecycle.choices])
+    since = forms.DateField(required=False)
+    until = forms.DateField(required=False)
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS])
 
     def filters(self) -> CustomerFilters:
@@ -38,6 +42,10 @@ class CustomerFilterForm(forms.Form):
             lifecycle=data.get("lifecycle") or "",
             tier=data.get("tier") or "",
             value_class=data.get("value_class") or "",
+            moved_from=data.get("moved_from") or "",
+            moved_to=data.get("moved_to") or "",
+            since=data.get("since"),
+            until=data.get("until"),
             sort=data.get("sort") or "-created",
         )
 

@@ -60,6 +60,12 @@ class CustomerFilters:
     lifecycle: str = ""
     tier: str = ""
     value_class: str = ""
+    # Lifecycle transition between two segment snapshots (e.g. dormant on `since` → active on
+    # `until`), the customers behind a number on the segments page.
+    moved_from: str = ""
+    moved_to: str = ""
+    since: date | None = None
+    until: date | None = None
     sort: str = "-created"
 
 
@@ -138,6 +144,19 @@ def customer_list(*, user: User, filters: CustomerFilters) -> QuerySet[Customer]
         qs = qs.filter(tier="" if filters.tier == "none" else filters.tier)
     if filters.value_class:
         qs = qs.filter(value_class=filters.value_class)
+    if filters.moved_from and filters.moved_to and filters.since and filters.until:
+        from careloop.segments.models import SegmentSnapshot
+
+        snaps = SegmentSnapshot.objects.order_by()
+        qs = qs.filter(
+            pk__in=snaps.filter(as_of=filters.since, lifecycle=filters.moved_from).values(
+                "customer_id"
+            )
+        ).filter(
+            pk__in=snaps.filter(as_of=filters.until, lifecycle=filters.moved_to).values(
+                "customer_id"
+            )
+        )
     if filters.tag:
         tagged = _tagged(filters.tag)
         qs = qs.filter(pk__in=tagged) if tagged is not None else qs.none()

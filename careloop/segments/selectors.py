@@ -13,15 +13,21 @@ from careloop.segments.models import SegmentRun, SegmentSnapshot
 TRANSITION_FIELDS = ("lifecycle", "tier", "value_class")
 
 
-def segment_transitions(*, since: date, until: date, field: str = "lifecycle") -> list[dict]:
+def segment_transitions(
+    *, since: date, until: date, field: str = "lifecycle", user=None
+) -> list[dict]:
     """How many customers moved from each value to each other between two snapshot dates,
     e.g. dormant → active this month: [{"from": "dormant", "to": "active", "n": 12}, …].
     Customers missing from either snapshot are left out. One grouped join."""
     if field not in TRANSITION_FIELDS:
         raise DomainError(_("未知的分群字段:%(field)s") % {"field": field}, field="field")
+    snapshots = SegmentSnapshot.objects.filter(as_of=since)
+    if user is not None:
+        from careloop.customers.models import Customer
+
+        snapshots = snapshots.filter(customer__in=Customer.objects.visible_to(user).values("pk"))
     rows = (
-        SegmentSnapshot.objects.filter(as_of=since)
-        .filter(customer__segment_snapshots__as_of=until)
+        snapshots.filter(customer__segment_snapshots__as_of=until)
         .values(before=F(field), after=F(f"customer__segment_snapshots__{field}"))
         .annotate(n=Count("id"))
         .order_by("before", "after")
@@ -66,3 +72,12 @@ def rfm_grid(*, user) -> list[list[int]]:
         .annotate(n=Count("id"))
     )
     return [[r, f, n] for r, f, n in rows]
+
+
+def snapshot_dates(*, limit: int = 60) -> list[date]:
+    """The dates that have a snapshot, newest first (the choices for a transitions view)."""
+    return list(
+        SegmentSnapshot.objects.order_by("-as_of")
+        .values_list("as_of", flat=True)
+        .distinct()[:limit]
+    )

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from careloop.customers.models import Customer
 from careloop.segments import selectors, services
+from careloop.segments.forms import TransitionForm
 from careloop.segments.models import SegmentRun
 
 
@@ -76,8 +77,51 @@ def segment_overview(request):
     return render(
         request,
         "segments/overview.html",
-        {"runs": runs, "last": last, "groups": groups, "charts": charts},
+        {"runs": runs, "last": last, "groups": groups, "charts": charts, **_transitions(request)},
     )
+
+
+def _transitions(request) -> dict:
+    """Lifecycle moves between two snapshot dates (default: the two latest), as a from × to
+    matrix whose cells open the customers who made that move."""
+    dates = selectors.snapshot_dates()
+    if len(dates) < 2:
+        return {"snapshot_dates": dates}
+    form = TransitionForm(request.GET or None, dates=dates)
+    since, until = (
+        (form.cleaned_data["since"], form.cleaned_data["until"])
+        if form.is_valid()
+        else (dates[1], dates[0])
+    )
+    cells = {
+        (t["from"], t["to"]): t["n"]
+        for t in selectors.segment_transitions(since=since, until=until, user=request.user)
+    }
+    stages = Customer.Lifecycle.choices
+    base = reverse("customers:list")
+    matrix = [
+        {
+            "label": label,
+            "cells": [
+                {
+                    "n": cells.get((before, after), 0),
+                    "url": f"{base}?"
+                    + urlencode(
+                        {"moved_from": before, "moved_to": after, "since": since, "until": until}
+                    ),
+                }
+                for after, _label in stages
+            ],
+        }
+        for before, label in stages
+    ]
+    return {
+        "snapshot_dates": dates,
+        "since": since,
+        "until": until,
+        "stages": stages,
+        "matrix": matrix,
+    }
 
 
 @login_required

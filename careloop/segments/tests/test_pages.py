@@ -143,3 +143,31 @@ def test_rfm_grid_counts_scoped_cells(
     charts = client.get(reverse("segments:overview")).context["charts"]
     assert charts["rfm"] == cells
     assert [g["title"] for g in charts["groups"]] == ["生命周期", "价值等级", "价值类别"]
+
+
+def test_transitions_matrix_links_to_the_customers_who_moved(client, supervisor_zhao, team_east):
+    today = clock.today()
+    earlier = today - timedelta(days=30)
+
+    def day(n: int) -> str:
+        return f"{today - timedelta(days=n):%Y-%m-%d} 10:00"
+
+    woken = make_customer("张三", team=team_east)
+    make_order(woken, "100", day(120))  # dormant 30 days ago …
+    stayed = make_customer("李四", team=team_east)
+    make_order(stayed, "100", day(130))
+    segment_customers(as_of=earlier)
+    make_order(woken, "200", day(3))  # … and active after a wake-up order
+    segment_customers(as_of=today)
+    SegmentRun.objects.create(as_of=today, status=SegmentRun.Status.DONE, progress=100)
+
+    client.force_login(supervisor_zhao)
+    context = client.get(reverse("segments:overview")).context
+    assert (context["since"], context["until"]) == (earlier, today)
+    dormant_row = next(r for r in context["matrix"] if r["label"] == "沉睡")
+    stages = [key for key, _label in context["stages"]]
+    to_active = dormant_row["cells"][stages.index("active")]
+    assert to_active["n"] == 1
+    assert dormant_row["cells"][stages.index("dormant")]["n"] == 1
+    listing = client.get(to_active["url"])
+    assert [c.name for c in listing.context["customers"]] == ["张三"]
