@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from careloop.core.errors import DomainError
@@ -57,6 +58,19 @@ def segment_counts(*, user) -> dict[str, dict[str, int]]:
         }
         counts[field] = {key: found.get(key, 0) for key in every[field]}
     return counts
+
+
+def segment_spend(*, user) -> dict[str, dict[str, Decimal]]:
+    """Spend in the last 365 days (`m_spend`) per lifecycle stage, tier and value class, within
+    the user's scope: where the money is, next to how many customers."""
+    from careloop.customers.models import Customer
+
+    scoped = Customer.objects.visible_to(user).exclude(segmented_as_of=None).order_by()
+    spend: dict[str, dict[str, Decimal]] = {}
+    for field in TRANSITION_FIELDS:
+        rows = scoped.values_list(field).annotate(total=Sum("m_spend"))
+        spend[field] = {(value or "none"): Decimal(total or 0) for value, total in rows}
+    return spend
 
 
 def rfm_grid(*, user) -> list[list[int]]:

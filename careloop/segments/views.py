@@ -21,12 +21,14 @@ def _require_supervisor(user) -> None:
         raise PermissionDenied
 
 
-def _links(counts: dict, field: str, labels: dict) -> list[dict]:
+def _links(counts: dict, field: str, labels: dict, spend: dict | None = None) -> list[dict]:
     base = reverse("customers:list")
+    spend = spend or {}
     return [
         {
             "label": labels.get(key, key),
             "n": n,
+            "spend": spend.get(key, 0),
             "url": f"{base}?{urlencode({field: key})}",
         }
         for key, n in counts.items()
@@ -41,14 +43,25 @@ def segment_overview(request):
     groups = []
     if last:
         counts = selectors.segment_counts(user=request.user)
+        spend = selectors.segment_spend(user=request.user)
         groups = [
             (
                 _("生命周期"),
-                _links(counts.get("lifecycle", {}), "lifecycle", dict(Customer.Lifecycle.choices)),
+                _links(
+                    counts.get("lifecycle", {}),
+                    "lifecycle",
+                    dict(Customer.Lifecycle.choices),
+                    spend.get("lifecycle"),
+                ),
             ),
             (
                 _("价值等级"),
-                _links(counts.get("tier", {}), "tier", {"A": "A", "B": "B", "C": "C", "none": "—"}),
+                _links(
+                    counts.get("tier", {}),
+                    "tier",
+                    {"A": "A", "B": "B", "C": "C", "none": "—"},
+                    spend.get("tier"),
+                ),
             ),
             (
                 _("价值类别"),
@@ -56,6 +69,7 @@ def segment_overview(request):
                     counts.get("value_class", {}),
                     "value_class",
                     dict(Customer.ValueClass.choices) | {"none": "—"},
+                    spend.get("value_class"),
                 ),
             ),
         ]

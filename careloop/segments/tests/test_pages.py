@@ -171,3 +171,16 @@ def test_transitions_matrix_links_to_the_customers_who_moved(client, supervisor_
     assert dormant_row["cells"][stages.index("dormant")]["n"] == 1
     listing = client.get(to_active["url"])
     assert [c.name for c in listing.context["customers"]] == ["张三"]
+
+
+def test_overview_shows_spend_per_stage(
+    client, supervisor_zhao, segmented, django_capture_on_commit_callbacks
+):
+    client.force_login(supervisor_zhao)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("segments:run_start"))
+    groups = dict(client.get(reverse("segments:overview")).context["groups"])
+    by_label = {item["label"]: item for item in groups["生命周期"]}
+    assert by_label["活跃"]["spend"] == 1000  # 张三: 900 + 100 within 365 days
+    assert by_label["沉睡"]["spend"] == 50
+    assert by_label["潜在客户"]["spend"] == 0
