@@ -8,6 +8,7 @@ unless `skip_invalid`; `dry_run` does everything and rolls back.
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import heapq
 import json
@@ -259,7 +260,7 @@ def _parse_row(ctx: Context, cells: list[tuple], row: int, raw: list) -> dict | 
 # ---- orders, complaints, interactions: keyed rows that reference a customer -----------------
 
 
-class KeyedImporter:
+class KeyedImporter(abc.ABC):
     """Rows with their own key (external_id or dedupe_key) that belong to a customer found
     through CustomerKey. Subclasses say which columns exist and how a row becomes a tuple."""
 
@@ -285,8 +286,9 @@ class KeyedImporter:
         )
         self.touched: set[int] = set()
 
+    @abc.abstractmethod
     def parsers(self) -> dict[str, Callable[[Any], Any]]:
-        raise NotImplementedError
+        """Field name -> parser of the cell's text, in the order rows are written."""
 
     def columns(self) -> list[str]:
         return [name for name in self.parsers() if name != "customer_external_id"]

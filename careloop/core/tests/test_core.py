@@ -54,42 +54,28 @@ def _settings_import(env: dict) -> subprocess.CompletedProcess:
     )
 
 
-def test_production_refuses_default_secret_key(tmp_path):
+@pytest.mark.parametrize(
+    ("secret_key", "debug", "refused_because"),
+    [
+        ("", "0", "CARELOOP_SECRET_KEY"),  # the embedded default key
+        ("x" * 40, "1", "CARELOOP_DEBUG"),
+        ("x" * 40, "0", None),  # safe: starts
+    ],
+)
+def test_production_mode_refuses_unsafe_settings(tmp_path, secret_key, debug, refused_because):
     result = _settings_import(
         {
             "CARELOOP_ENV": "production",
             "CARELOOP_DATA_DIR": str(tmp_path),
-            "CARELOOP_SECRET_KEY": "",
-            "CARELOOP_DEBUG": "0",
+            "CARELOOP_SECRET_KEY": secret_key,
+            "CARELOOP_DEBUG": debug,
         }
     )
-    assert result.returncode != 0
-    assert "CARELOOP_SECRET_KEY" in result.stderr
-
-
-def test_production_refuses_debug(tmp_path):
-    result = _settings_import(
-        {
-            "CARELOOP_ENV": "production",
-            "CARELOOP_DATA_DIR": str(tmp_path),
-            "CARELOOP_SECRET_KEY": "x" * 40,
-            "CARELOOP_DEBUG": "1",
-        }
-    )
-    assert result.returncode != 0
-    assert "CARELOOP_DEBUG" in result.stderr
-
-
-def test_production_starts_with_safe_settings(tmp_path):
-    result = _settings_import(
-        {
-            "CARELOOP_ENV": "production",
-            "CARELOOP_DATA_DIR": str(tmp_path),
-            "CARELOOP_SECRET_KEY": "x" * 40,
-            "CARELOOP_DEBUG": "0",
-        }
-    )
-    assert result.returncode == 0, result.stderr
+    if refused_because is None:
+        assert result.returncode == 0, result.stderr
+    else:
+        assert result.returncode != 0
+        assert refused_because in result.stderr
 
 
 def _roundtrip(huey) -> int:

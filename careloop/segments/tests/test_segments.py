@@ -291,6 +291,8 @@ def test_cli_summary_in_chinese():
     out = StringIO()
     call_command("segment", "--as-of", "2026-11-01", stdout=out)
     assert "分群完成" in out.getvalue() and "新客户 1" in out.getvalue()
+    # one buyer is too few to fit the churn model, and the summary says so in words
+    assert "流失风险未计算:复购客户太少,无法估计" in out.getvalue()
 
 
 def test_churn_risk_and_expected_spend_from_the_fitted_models():
