@@ -139,11 +139,23 @@ def on_http_error(request, exc: HttpError):
 
 # Each app's router; later apps add one line here.
 from careloop.accounts.api import router as accounts_router  # noqa: E402
+from careloop.care.api import router as care_router  # noqa: E402
+from careloop.complaints.api import router as complaints_router  # noqa: E402
 from careloop.customers.api import orders_router  # noqa: E402
 from careloop.customers.api import router as customers_router  # noqa: E402
+from careloop.emotion.api import router as emotion_router  # noqa: E402
 from careloop.imports.api import router as imports_router  # noqa: E402
+from careloop.messaging.api import router as messaging_router  # noqa: E402
+from careloop.segments.api import router as segments_router  # noqa: E402
+from careloop.workcal.api import router as workcal_router  # noqa: E402
 
 api.add_router("", accounts_router)
 api.add_router("", customers_router)
 api.add_router("", orders_router)
 api.add_router("", imports_router)
+api.add_router("", segments_router)
+api.add_router("", care_router)
+api.add_router("", complaints_router)
+api.add_router("", emotion_router)
+api.add_router("", messaging_router)
+api.add_router("", workcal_router)

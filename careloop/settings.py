@@ -56,6 +56,10 @@ INSTALLED_APPS = [
     "careloop.complaints",
     "careloop.imports",
     "careloop.segments",
+    "careloop.workcal",
+    "careloop.emotion",
+    "careloop.care",
+    "careloop.messaging",
 ]
 
 MIDDLEWARE = [

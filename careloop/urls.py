@@ -11,6 +11,10 @@ urlpatterns = [
     path("customers/", include("careloop.customers.urls")),
     path("imports/", include("careloop.imports.urls")),
     path("segments/", include("careloop.segments.urls")),
+    path("care/", include("careloop.care.urls")),
+    path("complaints/", include("careloop.complaints.urls")),
+    path("calendar/", include("careloop.workcal.urls")),
+    path("messages/", include("careloop.messaging.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

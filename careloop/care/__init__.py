@@ -1,0 +1,1 @@
+"""Care rules, the daily plan and callback tasks."""

@@ -1,0 +1,1 @@
+"""Emotion analysis of contact texts: one classify() interface, a lexicon implementation first."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EmotionConfig(AppConfig):
+    name = "careloop.emotion"
+    label = "emotion"

@@ -1,0 +1,1 @@
+"""Outgoing care messages: scheduling, quiet hours, frequency cap and opt-out."""
