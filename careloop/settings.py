@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "careloop.emotion",
     "careloop.care",
     "careloop.messaging",
+    "careloop.webhooks",
 ]
 
 MIDDLEWARE = [
