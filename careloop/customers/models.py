@@ -264,6 +264,14 @@ class Interaction(models.Model):
         MESSAGE = "message", _("消息")
         NOTE = "note", _("备注")
 
+    class Emotion(models.TextChoices):
+        ANGRY = "angry", _("愤怒")
+        ANXIOUS = "anxious", _("焦虑")
+        CONFUSED = "confused", _("困惑")
+        DISSATISFIED = "dissatisfied", _("不满")
+        NEUTRAL = "neutral", _("中性")
+        SATISFIED = "satisfied", _("满意")
+
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="interactions", db_index=False
     )
@@ -282,11 +290,29 @@ class Interaction(models.Model):
     )
     # Imported rows have no id of their own: a hash of their content makes re-imports idempotent.
     dedupe_key = models.CharField(max_length=40, unique=True, null=True, blank=True)
+    # Set from `text` by careloop.emotion on every write; "" = not classified yet (backfill).
+    # Database defaults too, so bulk SQL that does not name these columns still inserts.
+    emotion = models.CharField(
+        _("情绪"), max_length=16, choices=Emotion.choices, blank=True, default="", db_default=""
+    )
+    high_risk = models.BooleanField(_("高风险"), default=False, db_default=False)
+    # The words that drove the result, joined by "、" (shown as the badge's tooltip).
+    emotion_cues = models.CharField(
+        _("情绪线索"), max_length=200, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = _("接触记录")
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["customer", "-occurred_at"], name="interaction_customer")]
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"], name="interaction_customer"),
+            # emotion_care: "a high-risk contact in the last 7 days" — a few rows among millions.
+            models.Index(
+                fields=["occurred_at", "customer"],
+                condition=Q(high_risk=True),
+                name="interaction_high_risk",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(nps__isnull=True) | Q(nps__lte=10), name="interaction_nps_range"
