@@ -51,15 +51,22 @@ DIGITS = re.compile(r"^[\d\s+\-()]+$")
 
 @dataclass(frozen=True)
 class CustomerFilters:
+    """What the customer list filters on. A saved segment (`segments.SavedSegment.filters`)
+    stores the fields in `SAVED_FILTER_FIELDS`; `segment` applies one by id."""
+
     q: str = ""
     region: str = ""
+    city: str = ""
     industry: str = ""
+    gender: str = ""  # "M", "F" or "none" (unknown)
     owner: int | None = None
     tag: str = ""
     team: int | None = None
+    do_not_contact: bool | None = None
     lifecycle: str = ""
-    tier: str = ""
+    tier: str = ""  # "A", "B", "C" or "none"
     value_class: str = ""
+    segment: int | None = None  # a SavedSegment the user may see
     # Lifecycle transition between two segment snapshots (e.g. dormant on `since` → active on
     # `until`), the customers behind a number on the segments page.
     moved_from: str = ""
@@ -67,6 +74,23 @@ class CustomerFilters:
     since: date | None = None
     until: date | None = None
     sort: str = "-created"
+
+
+# The filters a saved segment keeps (no sort, no snapshot dates, no nested segment).
+SAVED_FILTER_FIELDS = (
+    "q",
+    "region",
+    "city",
+    "industry",
+    "gender",
+    "owner",
+    "tag",
+    "team",
+    "do_not_contact",
+    "lifecycle",
+    "tier",
+    "value_class",
+)
 
 
 def prefix(field: str, value: str) -> Q:
@@ -125,19 +149,26 @@ def search_ids(q: str) -> QuerySet | None:
     return first.union(*rest, all=True) if rest else first  # IN ignores duplicates
 
 
-def customer_list(*, user: User, filters: CustomerFilters) -> QuerySet[Customer]:
-    qs = Customer.objects.visible_to(user)
+def customers_matching(qs: QuerySet[Customer], filters: CustomerFilters) -> QuerySet[Customer]:
+    """`qs` narrowed by every filter but `segment` and `sort` (no ordering, no joins): the list
+    page, exports and saved segments all filter through here, so their counts agree."""
     ids = search_ids(filters.q)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     if filters.region:
         qs = qs.filter(region=filters.region)
+    if filters.city:
+        qs = qs.filter(city=filters.city)
     if filters.industry:
         qs = qs.filter(industry=filters.industry)
+    if filters.gender:
+        qs = qs.filter(gender="" if filters.gender == "none" else filters.gender)
     if filters.owner:
         qs = qs.filter(owner_id=filters.owner)
     if filters.team:
         qs = qs.filter(team_id=filters.team)
+    if filters.do_not_contact is not None:
+        qs = qs.filter(do_not_contact=filters.do_not_contact)
     if filters.lifecycle:
         qs = qs.filter(lifecycle=filters.lifecycle)
     if filters.tier:
@@ -160,6 +191,22 @@ def customer_list(*, user: User, filters: CustomerFilters) -> QuerySet[Customer]
     if filters.tag:
         tagged = _tagged(filters.tag)
         qs = qs.filter(pk__in=tagged) if tagged is not None else qs.none()
+    return qs
+
+
+def customer_list(*, user: User, filters: CustomerFilters) -> QuerySet[Customer]:
+    """The customers the user may see that match `filters`, sorted; with `segment`, only that
+    saved segment's customers (none if the segment is not visible to the user)."""
+    qs = Customer.objects.visible_to(user)
+    if filters.segment:
+        from careloop.segments.models import SavedSegment
+        from careloop.segments.selectors import saved_segment_customers
+
+        segment = SavedSegment.objects.visible_to(user).filter(pk=filters.segment).first()
+        if segment is None:
+            return qs.none()
+        qs = saved_segment_customers(segment=segment, user=user).order_by()
+    qs = customers_matching(qs, filters)
     order = SORTS.get(filters.sort, "-id")
     tiebreak = "-id" if order.startswith("-") else "id"
     if order.lstrip("-") in NULLABLE_SORTS:  # unsegmented customers last on both engines

@@ -69,3 +69,71 @@ class SegmentRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.as_of} {self.status}"
+
+
+class SavedSegmentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "SavedSegmentQuerySet":
+        """Admin: all; supervisor: their team's and the global (admin) ones; agent: their
+        team's (read-only). A user without a team sees only the global ones (supervisor)."""
+        if user.is_admin:
+            return self
+        if user.is_supervisor:
+            return self.filter(models.Q(team=None) | models.Q(team_id=user.team_id))
+        return self.filter(team_id=user.team_id) if user.team_id else self.none()
+
+
+class SavedSegment(models.Model):
+    """A supervisor's named filter over the segment and profile fields (e.g. "华东 制造业 A 类
+    沉睡"). `filters` holds the saved fields of `customers.selectors.CustomerFilters`, checked
+    by `saved_segment_create/update`; a team segment means that team's customers only."""
+
+    name = models.CharField(_("分群名称"), max_length=64)
+    description = models.CharField(_("说明"), max_length=255, blank=True)
+    filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
+    owner = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("团队"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="saved_segments",
+    )  # null: a global segment (admin), over every customer
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SavedSegmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("保存的分群")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "name"], name="saved_segment_team_name"),
+            models.UniqueConstraint(
+                fields=["name"], condition=models.Q(team=None), name="saved_segment_global_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_visible_to(self, user) -> bool:
+        """The same rule as `SavedSegmentQuerySet.visible_to`, for one loaded segment."""
+        if user.is_admin:
+            return True
+        if user.is_supervisor:
+            return self.team_id is None or self.team_id == user.team_id
+        return bool(user.team_id) and self.team_id == user.team_id
+
+    def is_editable_by(self, user) -> bool:
+        """Admin: every segment; supervisor: their own team's; agents never."""
+        if user.is_admin:
+            return True
+        return user.is_supervisor and bool(user.team_id) and self.team_id == user.team_id

@@ -1,15 +1,23 @@
-"""Reads on segments: transitions between two snapshot dates, runs for the run page."""
+"""Reads on segments: transitions between two snapshot dates, runs for the run page, and the
+customers of a saved segment (for the list page, rules, campaigns and exports)."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from careloop.core.errors import DomainError
-from careloop.segments.models import SegmentRun, SegmentSnapshot
+from careloop.core.errors import DomainError, NotFound
+from careloop.core.pagination import COUNT_CAP
+from careloop.customers.models import Customer
+from careloop.customers.selectors import SAVED_FILTER_FIELDS, CustomerFilters, customers_matching
+from careloop.segments.models import SavedSegment, SegmentRun, SegmentSnapshot
+
+if TYPE_CHECKING:
+    from careloop.accounts.models import User
 
 TRANSITION_FIELDS = ("lifecycle", "tier", "value_class")
 
@@ -95,3 +103,52 @@ def snapshot_dates(*, limit: int = 60) -> list[date]:
         .values_list("as_of", flat=True)
         .distinct()[:limit]
     )
+
+
+# Saved segments ------------------------------------------------------------------------------
+
+
+def saved_segment_filters(segment: SavedSegment) -> CustomerFilters:
+    """The segment's stored filters as `CustomerFilters` (keys outside the saved fields, which
+    the services never write, are ignored)."""
+    data = {k: v for k, v in (segment.filters or {}).items() if k in SAVED_FILTER_FIELDS}
+    return CustomerFilters(**data)
+
+
+def saved_segment_customers(
+    *, segment: SavedSegment, user: User | None = None
+) -> QuerySet[Customer]:
+    """The customers of a saved segment, newest first, as one lazy queryset (compose it as a
+    subquery with `.values("id")`; nothing is loaded).
+
+    A team's segment means that team's customers, whoever asks: the planner (`user=None`,
+    otherwise unscoped) and an admin both get only the team's. A global segment (no team) covers
+    every customer. With a user, the result is also limited to what that user may see."""
+    qs = Customer.objects.all() if user is None else Customer.objects.visible_to(user)
+    if segment.team_id:
+        qs = qs.filter(team_id=segment.team_id)
+    return customers_matching(qs, saved_segment_filters(segment)).order_by("-id")
+
+
+def saved_segment_count(
+    *, segment: SavedSegment, user: User | None = None, cap: int | None = COUNT_CAP
+) -> int:
+    """How many customers the segment holds, counted like the customer list: at most `cap` + 1
+    (more than `cap` means "超过 cap"); `cap=None` counts them all."""
+    qs = saved_segment_customers(segment=segment, user=user).order_by().values("pk")
+    return (qs[: cap + 1] if cap else qs).count()
+
+
+def saved_segments(*, user: User) -> QuerySet[SavedSegment]:
+    """The saved segments the user may see, by name, with their owner and team."""
+    return (
+        SavedSegment.objects.visible_to(user).select_related("owner", "team").order_by("name", "id")
+    )
+
+
+def saved_segment_for(user: User, segment_id: int) -> SavedSegment:
+    """The segment if the user may see it; NotFound otherwise (no hint that it exists)."""
+    segment = saved_segments(user=user).filter(pk=segment_id).first()
+    if segment is None:
+        raise NotFound(_("分群不存在或无权查看"), field="segment")
+    return segment
