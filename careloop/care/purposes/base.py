@@ -1,0 +1,102 @@
+"""What a purpose is, and what the planner hands it (`PlanContext`).
+
+A purpose says only who is a candidate today and what they get, in one query:
+`candidates(ctx)` returns customers annotated with the facts its due date and reason need
+(`event_at`, `due_on`, `src_id`, …). Everything else — do-not-contact, one open task per purpose,
+precedence, hold-out, frequency cap, assignment and the bulk write — is `plan_day`'s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any, ClassVar
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from careloop.core import clock
+
+# Due times on a day are the end of the business day, in the company time zone.
+DUE_TIME = time(18, 0)
+MESSAGE_TIME = time(10, 0)
+
+
+def at_local(day: date, moment: time) -> datetime:
+    return timezone.make_aware(datetime.combine(day, moment))
+
+
+@dataclass
+class PlanContext:
+    """One rule evaluated as of one date."""
+
+    as_of: date
+    now: datetime  # the run's moment (end of D when planning a past day)
+    rule: Any  # CareRule (or an unsaved draft for a preview)
+    customers: QuerySet  # the rule's audience (all customers, or a saved segment's)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def param(self, name: str, default: Any = None) -> Any:
+        value = (self.rule.params or {}).get(name)
+        return default if value is None or value == "" else value
+
+    def day(self, offset: int = 0) -> date:
+        return self.as_of + timedelta(days=offset)
+
+    def day_start(self, offset: int = 0) -> datetime:
+        return clock.day_start(self.day(offset))
+
+
+class Purpose:
+    """A reason to contact a customer. Subclasses set the class attributes and `candidates`."""
+
+    key: ClassVar[str]
+    label: ClassVar[Any]  # lazy Chinese label
+    precedence: ClassVar[int]  # lower wins
+    proactive: ClassVar[bool] = True  # at most one proactive task a day; do_not_contact applies
+    holdout: ClassVar[bool] = False  # the planner may keep a control group
+    event: ClassVar[bool] = False  # re-evaluated every minute for today (plan_events_job)
+    source_type: ClassVar[str] = ""  # "complaint", "interaction": one task per event
+    # The default rule (data migration and care_rules_ensure_defaults).
+    default_name: ClassVar[Any]
+    default_priority: ClassVar[str] = "medium"
+    default_due_days: ClassVar[int | None] = None
+    default_due_hours: ClassVar[int | None] = None
+    default_methods: ClassVar[dict[str, Any]] = {"A": "phone", "B": "phone", "C": "phone"}
+    default_params: ClassVar[dict[str, Any]] = {}
+    default_holdout_share: ClassVar[str] = "0"
+    default_enabled: ClassVar[bool] = True
+    default_script: ClassVar[str] = ""
+    # Message methods of this purpose are marketing (frequency cap and opt-out apply).
+    marketing: ClassVar[bool] = True
+    # Per-tier priority, e.g. retention: {"A": "high", "B": "medium", "C": "low"}.
+    tier_priority: ClassVar[dict[str, str]] = {}
+
+    def candidates(self, ctx: PlanContext) -> QuerySet:
+        raise NotImplementedError
+
+    # --- what a candidate gets (per row, from the annotated values; no queries) -----------
+
+    def due_at(self, row: dict, ctx: PlanContext, *, method: str, priority: str) -> datetime:
+        """Default: D + the rule's due days (or the priority's default) at the end of the day;
+        visits count working days (DESIGN.md §3 "Callback work")."""
+        from careloop.care.models import PRIORITY_DUE_DAYS
+        from careloop.workcal.services import add_working_days
+
+        days = ctx.rule.due_days or PRIORITY_DUE_DAYS[priority]
+        if method == "visit":
+            return at_local(add_working_days(ctx.as_of, days), DUE_TIME)
+        return at_local(ctx.day(days), DUE_TIME)
+
+    def reason(self, row: dict, ctx: PlanContext) -> str:
+        return str(self.label)
+
+    def message_body(self, row: dict, ctx: PlanContext) -> str:
+        return ""
+
+    def message_not_before(self, row: dict, ctx: PlanContext) -> datetime:
+        return at_local(ctx.as_of, MESSAGE_TIME)
+
+    def extra_messages(self, ctx: PlanContext) -> list[dict]:
+        """Messages that go out without a task (e.g. activation's welcome guide)."""
+        return []
