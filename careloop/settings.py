@@ -172,3 +172,9 @@ LOGGING = {
 # Who may see full phone numbers without an audited reveal.
 CARELOOP_PHONE_VISIBLE_ROLES = {"admin", "supervisor"}
 CARELOOP_PAGE_SIZE = 25
+
+# Working calendar and outgoing messages (careloop.workcal, careloop.messaging), company time.
+CARELOOP_BUSINESS_HOURS = env("BUSINESS_HOURS", "09:00-18:00")
+CARELOOP_QUIET_HOURS = env("QUIET_HOURS", "21:00-09:00")
+CARELOOP_MESSAGE_FREQUENCY_DAYS = int(env("MESSAGE_FREQUENCY_DAYS", "7"))
+CARELOOP_MESSAGE_SENDER = env("MESSAGE_SENDER", "careloop.messaging.senders.TimelineSender")
