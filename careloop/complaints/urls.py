@@ -1,4 +1,24 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from careloop.complaints import views
 
 app_name = "complaints"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.complaint_list, name="list"),
+    path("new", views.complaint_new, name="new"),
+    path("new/", views.complaint_new),
+    path("review/", views.review, name="review"),
+    path("<int:complaint_id>/", views.complaint_detail, name="detail"),
+    path("<int:complaint_id>/respond/", views.respond, name="respond"),
+    path("<int:complaint_id>/diagnose/", views.diagnose, name="diagnose"),
+    path("<int:complaint_id>/solution/", views.solution, name="solution"),
+    path("<int:complaint_id>/option/", views.option_choose, name="option"),
+    path("<int:complaint_id>/steps/", views.step_add, name="step_add"),
+    path("<int:complaint_id>/steps/<int:step_id>/done/", views.step_done, name="step_done"),
+    path("<int:complaint_id>/progress/", views.progress, name="progress"),
+    path("<int:complaint_id>/pause/", views.pause, name="pause"),
+    path("<int:complaint_id>/resume/", views.resume, name="resume"),
+    path("<int:complaint_id>/resolve/", views.resolve, name="resolve"),
+    path("<int:complaint_id>/confirm/", views.confirm, name="confirm"),
+    path("<int:complaint_id>/reopen/", views.reopen, name="reopen"),
+]

@@ -1,1 +1,1 @@
-"""Outgoing webhooks: other systems hear when a complaint is created, breached or closed, or a task is created."""
+"""Outgoing webhooks: other systems hear when a complaint is created, breached or closed."""

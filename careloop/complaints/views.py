@@ -1,0 +1,319 @@
+"""Complaint pages: the list, intake, the ticket with each stage's form (htmx), the review."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from careloop.accounts.models import Team
+from careloop.accounts.selectors import users_visible_to
+from careloop.complaints import forms, selectors, services
+from careloop.complaints.models import Complaint
+from careloop.core.errors import DomainError, NotFound
+from careloop.core.pagination import COUNT_CAP, paginate
+
+
+def _complaint(request, complaint_id: int) -> Complaint:
+    try:
+        return selectors.complaint_for(request.user, complaint_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _teams(user) -> list[Team]:
+    if user.is_admin:
+        return list(Team.objects.order_by("name"))
+    return [user.team] if user.team_id else []
+
+
+@login_required
+def complaint_list(request):
+    filters = forms.ComplaintFilterForm(request.GET).filters()
+    page = paginate(
+        selectors.complaint_list(user=request.user, filters=filters),
+        request.GET.get("page"),
+        per_page=25,
+        count_cap=COUNT_CAP,
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "complaints": list(page.object_list),
+        "filters": filters,
+        "query": query.urlencode(),
+        "teams": _teams(request.user),
+        "status_choices": [
+            *Complaint.Status.choices,
+            *[c for c in Complaint.Stage.choices if c[0] not in Complaint.Status.values],
+        ],
+        "severity_choices": Complaint.Severity.choices,
+        "now": services.clock.now(),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "complaints/list.html#results", context)
+    return render(request, "complaints/list.html", context)
+
+
+@login_required
+def complaint_new(request):
+    form = forms.ComplaintForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            complaint = services.complaint_create(actor=request.user, **data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("已受理投诉 %(number)s") % {"number": complaint.number})
+            return redirect("complaints:detail", complaint_id=complaint.pk)
+    return render(request, "complaints/new.html", {"form": form})
+
+
+def _ticket_context(request, complaint: Complaint, **extra) -> dict:
+    owners = users_visible_to(request.user)
+    return {
+        "c": complaint,
+        "timers": selectors.complaint_timers(complaint),
+        "may_see_phone": request.user.may_see_phones,
+        "respond_form": forms.NoteForm(),
+        "diagnose_form": forms.DiagnoseForm(initial=_diagnose_initial(complaint)),
+        "solution_form": forms.SolutionForm(
+            initial={"solution_type": complaint.solution_type, "solution": complaint.solution}
+        ),
+        "step_form": forms.StepForm(owners=owners),
+        "progress_form": forms.ProgressForm(),
+        "confirm_form": forms.ConfirmForm(),
+        "errors": {},
+        **selectors.complaint_detail(complaint),
+        **extra,
+    }
+
+
+def _diagnose_initial(c: Complaint) -> dict:
+    return {
+        "nature": c.nature,
+        "what_happened": c.what_happened,
+        "expected_outcome": c.expected_outcome,
+        "reported_before": c.reported_before,
+        "root_cause": c.root_cause,
+        "root_cause_note": c.root_cause_note,
+        "category": c.category,
+        "department": c.department_id,
+    }
+
+
+@login_required
+def complaint_detail(request, complaint_id: int):
+    complaint = _complaint(request, complaint_id)
+    return render(request, "complaints/detail.html", _ticket_context(request, complaint))
+
+
+def _act(
+    request,
+    complaint_id: int,
+    name: str,
+    action: Callable[[Complaint, dict], object],
+    form_class=None,
+    **form_kwargs,
+):
+    """Run one stage action: validate its form, call the service, answer with the ticket
+    (an htmx partial, or a redirect). A refusal is shown next to that stage's form."""
+    complaint = _complaint(request, complaint_id)
+    form = form_class(request.POST, **form_kwargs) if form_class else None
+    error = None
+    if form is not None and not form.is_valid():
+        field, errs = next(iter(form.errors.items()))
+        label = form.fields[field].label if field in form.fields else ""
+        error = f"{label}:{errs[0]}" if label else errs[0]
+    else:
+        try:
+            action(complaint, form.cleaned_data if form is not None else {})
+        except DomainError as exc:
+            error = exc.message
+    complaint = _complaint(request, complaint_id)
+    if request.headers.get("HX-Request"):
+        context = _ticket_context(request, complaint, errors={name: error} if error else {})
+        if form is not None and error:
+            context[f"{name}_form"] = form
+        return render(request, "complaints/detail.html#ticket", context)
+    if error:
+        messages.error(request, error)
+    return redirect("complaints:detail", complaint_id=complaint.pk)
+
+
+@login_required
+@require_POST
+def respond(request, complaint_id: int):
+    return _act(
+        request,
+        complaint_id,
+        "respond",
+        lambda c, d: services.complaint_respond(complaint=c, user=request.user, note=d["note"]),
+        forms.NoteForm,
+    )
+
+
+@login_required
+@require_POST
+def diagnose(request, complaint_id: int):
+    return _act(
+        request,
+        complaint_id,
+        "diagnose",
+        lambda c, d: services.complaint_diagnose(complaint=c, user=request.user, **d),
+        forms.DiagnoseForm,
+    )
+
+
+@login_required
+@require_POST
+def solution(request, complaint_id: int):
+    def run(c, d):
+        form = forms.SolutionForm(request.POST)
+        form.is_valid()
+        services.complaint_solution_set(
+            complaint=c,
+            user=request.user,
+            solution_type=d["solution_type"],
+            solution=d["solution"],
+            options=form.cleaned_options(),
+        )
+
+    return _act(request, complaint_id, "solution", run, forms.SolutionForm)
+
+
+@login_required
+@require_POST
+def option_choose(request, complaint_id: int):
+    def run(c, d):
+        try:
+            option_id = int(request.POST.get("option", ""))
+        except ValueError:
+            raise DomainError(_("请选择该投诉的一个补偿选项"), field="option") from None
+        services.complaint_option_choose(complaint=c, user=request.user, option_id=option_id)
+
+    return _act(request, complaint_id, "option", run)
+
+
+@login_required
+@require_POST
+def step_add(request, complaint_id: int):
+    return _act(
+        request,
+        complaint_id,
+        "step",
+        lambda c, d: services.complaint_step_add(complaint=c, user=request.user, **d),
+        forms.StepForm,
+        owners=users_visible_to(request.user),
+    )
+
+
+@login_required
+@require_POST
+def step_done(request, complaint_id: int, step_id: int):
+    def run(c, d):
+        step = c.steps.filter(pk=step_id).first()
+        if step is None:
+            raise DomainError(_("步骤不存在"), field="step")
+        services.complaint_step_done(step=step, user=request.user)
+
+    return _act(request, complaint_id, "step", run)
+
+
+@login_required
+@require_POST
+def progress(request, complaint_id: int):
+    return _act(
+        request,
+        complaint_id,
+        "progress",
+        lambda c, d: services.complaint_progress_send(complaint=c, user=request.user, **d),
+        forms.ProgressForm,
+    )
+
+
+@login_required
+@require_POST
+def pause(request, complaint_id: int):
+    return _act(
+        request,
+        complaint_id,
+        "pause",
+        lambda c, d: services.complaint_pause(complaint=c, user=request.user, note=d["note"]),
+        forms.NoteForm,
+    )
+
+
+@login_required
+@require_POST
+def resume(request, complaint_id: int):
+    return _act(
+        request,
+        complaint_id,
+        "pause",
+        lambda c, d: services.complaint_resume(complaint=c, user=request.user, note=d["note"]),
+        forms.NoteForm,
+    )
+
+
+@login_required
+@require_POST
+def resolve(request, complaint_id: int):
+    return _act(
+        request,
+        complaint_id,
+        "resolve",
+        lambda c, d: services.complaint_resolve(complaint=c, user=request.user, note=d["note"]),
+        forms.NoteForm,
+    )
+
+
+@login_required
+@require_POST
+def confirm(request, complaint_id: int):
+    return _act(
+        request,
+        complaint_id,
+        "confirm",
+        lambda c, d: services.complaint_resolution_confirm(
+            complaint=c, user=request.user, satisfied=d["satisfied"], note=d["note"]
+        ),
+        forms.ConfirmForm,
+    )
+
+
+@login_required
+@require_POST
+def reopen(request, complaint_id: int):
+    return _act(
+        request,
+        complaint_id,
+        "confirm",
+        lambda c, d: services.complaint_reopen(complaint=c, user=request.user, note=d["note"]),
+        forms.NoteForm,
+    )
+
+
+@login_required
+def review(request):
+    """复盘: attribution and SLA figures, every number a link to its tickets."""
+    if not (request.user.is_admin or request.user.is_supervisor):
+        raise PermissionDenied
+    from careloop.complaints import review as review_mod
+
+    form = forms.ReviewForm(request.GET)
+    period = form.period()
+    context = {
+        "form": form,
+        "period": period,
+        "report": review_mod.complaint_review(user=request.user, since=period[0], until=period[1]),
+    }
+    return render(request, "complaints/review.html", context)
