@@ -68,6 +68,15 @@ class CareRule(models.Model):
     methods = models.JSONField(_("回访方式"), default=dict, blank=True)
     # The trigger's parameters, e.g. {"days_ahead": 7} or {"window_days": 60}.
     params = models.JSONField(_("触发参数"), default=dict, blank=True)
+    # Only these customers (a saved segment's); none: everyone the trigger finds.
+    audience = models.ForeignKey(
+        "segments.SavedSegment",
+        verbose_name=_("目标分群"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="care_rules",
+    )
     script_template = models.TextField(_("话术模板"), blank=True)
     assignment = models.CharField(
         _("分配方式"), max_length=24, choices=Assignment.choices, default=Assignment.OWNER_FIRST
