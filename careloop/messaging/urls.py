@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from careloop.messaging import views
 
 app_name = "messaging"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.message_list, name="list"),
+]

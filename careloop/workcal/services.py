@@ -89,6 +89,11 @@ class WorkingDays:
     def __init__(self) -> None:
         self._years: dict[int, dict[date, bool]] = {}
 
+    def preload(self, years: range, overrides: list[HolidayOverride]) -> None:
+        """Use override rows already read (all of `years`) instead of querying again."""
+        for year in years:
+            self._years[year] = {o.day: o.is_working_day for o in overrides if o.day.year == year}
+
     def overrides(self, year: int) -> dict[date, bool]:
         if year not in self._years:
             self._years[year] = year_overrides(year)
