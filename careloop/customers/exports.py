@@ -1,7 +1,8 @@
 """Customer exports: the filtered list as CSV (streamed, UTF-8 with BOM for Excel) or XLSX.
 
 An export is scoped like the list (`visible_to`), masks phones unless the role may see them, and
-is written to the audit log with its filters and row count before the first byte leaves."""
+is written to the audit log with its filters and row count before the first byte leaves. With
+`segment` set it exports a saved segment's customers (within the same scope), named in the log."""
 
 from __future__ import annotations
 
@@ -109,6 +110,7 @@ def customer_export(*, actor: User, filters: CustomerFilters, fmt: str) -> tuple
             "rows": total,
             "filters": {k: str(v) if v is not None else None for k, v in asdict(filters).items()},
             "phones": "full" if actor.may_see_phones else "masked",
+            **_segment_detail(actor, filters),
         },
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -123,6 +125,21 @@ def customer_export(*, actor: User, filters: CustomerFilters, fmt: str) -> tuple
     buffer = io.BytesIO()
     wb.save(buffer)
     return filename, buffer.getvalue()
+
+
+def _segment_detail(actor: User, filters: CustomerFilters) -> dict:
+    """The saved segment an export was made from, by id and name, for the audit log."""
+    if not filters.segment:
+        return {}
+    from careloop.segments.models import SavedSegment
+
+    name = (
+        SavedSegment.objects.visible_to(actor)
+        .filter(pk=filters.segment)
+        .values_list("name", flat=True)
+        .first()
+    )
+    return {"segment": {"id": filters.segment, "name": name}}
 
 
 def _csv_lines(rows: Iterator[list]) -> Iterator[str]:

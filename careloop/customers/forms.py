@@ -4,16 +4,27 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from careloop.customers.models import Customer
-from careloop.customers.selectors import SORTS, CustomerFilters
+from careloop.customers.selectors import SAVED_FILTER_FIELDS, SORTS, CustomerFilters
 from careloop.customers.services import EDITABLE_FIELDS
 
 
 class CustomerFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=64, label=_("搜索"))
     region = forms.CharField(required=False, max_length=32, label=_("地区"))
+    city = forms.CharField(required=False, max_length=32, label=_("城市"))
     industry = forms.CharField(required=False, max_length=32, label=_("行业"))
+    gender = forms.ChoiceField(
+        required=False,
+        label=_("性别"),
+        choices=[("", ""), ("M", _("男")), ("F", _("女")), ("none", _("未知"))],
+    )
     owner = forms.IntegerField(required=False, label=_("负责人"))
+    team = forms.IntegerField(required=False, label=_("团队"))
     tag = forms.CharField(required=False, max_length=32, label=_("标签"))
+    do_not_contact = forms.ChoiceField(
+        required=False, label=_("免打扰"), choices=[("", ""), ("yes", _("是")), ("no", _("否"))]
+    )
+    segment = forms.IntegerField(required=False, label=_("分群"))
     lifecycle = forms.ChoiceField(
         required=False, label=_("生命周期"), choices=[("", ""), *Customer.Lifecycle.choices]
     )
@@ -36,9 +47,14 @@ class CustomerFilterForm(forms.Form):
         return CustomerFilters(
             q=data.get("q") or "",
             region=data.get("region") or "",
+            city=data.get("city") or "",
             industry=data.get("industry") or "",
+            gender=data.get("gender") or "",
             owner=data.get("owner"),
+            team=data.get("team"),
             tag=data.get("tag") or "",
+            do_not_contact={"yes": True, "no": False}.get(data.get("do_not_contact") or ""),
+            segment=data.get("segment"),
             lifecycle=data.get("lifecycle") or "",
             tier=data.get("tier") or "",
             value_class=data.get("value_class") or "",
@@ -48,6 +64,11 @@ class CustomerFilterForm(forms.Form):
             until=data.get("until"),
             sort=data.get("sort") or "-created",
         )
+
+    def saved_filters(self) -> dict:
+        """The filters a saved segment keeps, as stored in `SavedSegment.filters`."""
+        filters = self.filters()
+        return {key: getattr(filters, key) for key in SAVED_FILTER_FIELDS}
 
 
 class NoteForm(forms.Form):

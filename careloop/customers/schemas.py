@@ -28,6 +28,7 @@ class CustomerFiltersIn(Schema):
     owner: str = Field("", max_length=150, description="负责人用户名")
     tag: str = Field("", max_length=32)
     team: str = Field("", max_length=32, description="团队代码")
+    segment: int | None = Field(None, description="保存的分群编号(/api/v1/segments/saved)")
     sort: Literal[tuple(SORTS)] = "-created"  # type: ignore[valid-type]
 
 

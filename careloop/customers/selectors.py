@@ -367,8 +367,11 @@ def duplicate_candidates(*, user: User, limit: int = 50) -> list[dict]:
 
 
 def filter_choices() -> dict[str, list[str]]:
-    """Regions and industries for the filter menus; cached, they change only on import."""
+    """Regions, industries, tags and teams for the filter menus; cached, they change only on
+    import (and teams when an admin adds one)."""
     from django.core.cache import cache
+
+    from careloop.accounts.models import Team
 
     choices = cache.get("customers.filter_choices")
     if choices is None:
@@ -377,6 +380,7 @@ def filter_choices() -> dict[str, list[str]]:
             "regions": sorted(r for r in distinct("region", flat=True).distinct() if r),
             "industries": sorted(i for i in distinct("industry", flat=True).distinct() if i),
             "tags": list(Tag.objects.order_by("name").values_list("name", flat=True)[:200]),
+            "teams": list(Team.objects.order_by("name").values_list("pk", "name")),
         }
         cache.set("customers.filter_choices", choices, 300)
     return choices

@@ -1,5 +1,7 @@
 """Customer pages: the searchable list, the 360 page, notes, tags, phone reveal, duplicates."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -47,25 +49,55 @@ def customer_list(request):
     context = {
         "page": page,
         "customers": customers,
-        "filters": filters,
-        "choices": selectors.filter_choices(),
-        "owners": users_visible_to(request.user),
         "query": query.urlencode(),
         "sort_query": _without(request.GET, "sort", "page"),
-        "segment_choices": _segment_choices(),
         "rfm_sorts": [("r", "R"), ("f", "F"), ("m", "M")],
+        **filter_context(request.user, filters),
+        **_segment_context(request, form),
     }
     if request.headers.get("HX-Request"):
         return render(request, "customers/list.html#results", context)
     return render(request, "customers/list.html", context)
 
 
-def _segment_choices() -> dict:
+def filter_context(user, filters) -> dict:
+    """What `customers/list_filters.html` needs (the list page and the saved-segment form)."""
+    choices = selectors.filter_choices()
     return {
-        "lifecycle": Customer.Lifecycle.choices,
-        "tier": [("A", _("A 类")), ("B", _("B 类")), ("C", _("C 类")), ("none", _("无"))],
-        "value_class": Customer.ValueClass.choices,
+        "filters": filters,
+        "choices": choices,
+        "owners": users_visible_to(user),
+        "teams": choices["teams"] if user.is_admin else [],
+        "segment_choices": {
+            "lifecycle": Customer.Lifecycle.choices,
+            "tier": [("A", _("A 类")), ("B", _("B 类")), ("C", _("C 类")), ("none", _("无"))],
+            "value_class": Customer.ValueClass.choices,
+            "gender": [("M", _("男")), ("F", _("女")), ("none", _("未知"))],
+        },
     }
+
+
+def _segment_context(request, form: CustomerFilterForm) -> dict:
+    """The applied saved segment (a chip that removes it) and the "保存为分群" link, which
+    carries the segment's filters overlaid with the ones chosen on the page."""
+    from careloop.segments import selectors as segment_selectors
+
+    filters = form.filters()
+    saved = {k: v for k, v in form.saved_filters().items() if v not in ("", None)}
+    context = {"unsegment_query": _without(request.GET, "segment", "page")}
+    if filters.segment:
+        try:
+            segment = segment_selectors.saved_segment_for(request.user, filters.segment)
+        except NotFound:
+            context["segment_missing"] = True
+        else:
+            segment_selectors.saved_segments_describe([segment])
+            context["segment"] = segment
+            saved = {**segment.filters, **saved}
+    if "do_not_contact" in saved:
+        saved["do_not_contact"] = "yes" if saved["do_not_contact"] else "no"
+    context["save_query"] = urlencode(saved)
+    return context
 
 
 def _without(params, *keys) -> str:

@@ -152,3 +152,67 @@ def saved_segment_for(user: User, segment_id: int) -> SavedSegment:
     if segment is None:
         raise NotFound(_("分群不存在或无权查看"), field="segment")
     return segment
+
+
+WORD_ORDER = (
+    "region",
+    "city",
+    "industry",
+    "tier",
+    "lifecycle",
+    "value_class",
+    "gender",
+    "tag",
+    "owner",
+    "team",
+    "do_not_contact",
+    "q",
+)
+
+
+def filters_words(filters: dict, *, users: dict[int, str], teams: dict[int, str]) -> str:
+    """The filters as a person says them: "华东 · 制造业 · A 类 · 沉睡"; `users` and `teams` map
+    ids to names (see `saved_segments_describe`)."""
+    tiers = {"A": _("A 类"), "B": _("B 类"), "C": _("C 类"), "none": _("无等级")}
+    genders = {"M": _("男"), "F": _("女"), "none": _("性别未知")}
+    words = []
+    for key in WORD_ORDER:
+        value = filters.get(key)
+        if value in (None, ""):
+            continue
+        if key == "tier":
+            words.append(str(tiers.get(value, value)))
+        elif key == "lifecycle":
+            words.append(str(dict(Customer.Lifecycle.choices).get(value, value)))
+        elif key == "value_class":
+            label = dict(Customer.ValueClass.choices).get(value, value)
+            words.append(_("价值类别 %(label)s") % {"label": label})
+        elif key == "gender":
+            words.append(str(genders.get(value, value)))
+        elif key == "tag":
+            words.append(_("标签 %(tag)s") % {"tag": value})
+        elif key == "owner":
+            words.append(_("负责人 %(name)s") % {"name": users.get(value, value)})
+        elif key == "team":
+            words.append(str(teams.get(value, value)))
+        elif key == "do_not_contact":
+            words.append(_("免打扰") if value else _("非免打扰"))
+        elif key == "q":
+            words.append(_("搜索“%(q)s”") % {"q": value})
+        else:
+            words.append(str(value))
+    return " · ".join(words) or _("全部客户")
+
+
+def saved_segments_describe(segments: list[SavedSegment]) -> list[SavedSegment]:
+    """Attach `filters_text` to each segment, naming owners and teams with at most two queries
+    for the whole list (none when no filter names a person or a team)."""
+    from careloop.accounts.models import Team, User
+
+    user_ids = {s.filters.get("owner") for s in segments} - {None}
+    team_ids = {s.filters.get("team") for s in segments} - {None}
+    users = {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
+    teams = dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name")) if team_ids else {}
+    for segment in segments:
+        segment.filters_text = filters_words(segment.filters or {}, users=users, teams=teams)
+    return segments

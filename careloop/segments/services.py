@@ -48,13 +48,20 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import DatabaseError, connection, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from careloop.accounts.models import Team
+from careloop.accounts.selectors import users_visible_to
+from careloop.accounts.services import audit_record
 from careloop.core import clock
-from careloop.customers.models import Customer, Order
+from careloop.core.errors import DomainError, PermissionDenied
+from careloop.customers.models import Customer, Order, Tag
+from careloop.customers.selectors import SAVED_FILTER_FIELDS
 from careloop.segments import sql
-from careloop.segments.models import SegmentRun
+from careloop.segments.models import SavedSegment, SegmentRun
 from careloop.segments.rules import DEFAULT_RULES, SegmentRules
 
 log = logging.getLogger(__name__)
@@ -464,3 +471,211 @@ def segment_run_execute(*, run_id: int) -> SegmentRun:
     )
     run.refresh_from_db()
     return run
+
+
+# Saved segments (保存的分群): a supervisor's named filters, used by the customer list, exports,
+# care rules and campaigns through `selectors.saved_segment_customers`.
+
+SAVED_SEGMENT_AUDIT = {
+    "segment.create": gettext_lazy("保存分群"),
+    "segment.update": gettext_lazy("修改分群"),
+    "segment.delete": gettext_lazy("删除分群"),
+}
+_TEXT_FILTERS = {"q": 64, "region": 32, "city": 32, "industry": 32, "tag": 32}
+_FILTER_LABELS = {
+    "q": gettext_lazy("搜索"),
+    "region": gettext_lazy("地区"),
+    "city": gettext_lazy("城市"),
+    "industry": gettext_lazy("行业"),
+    "gender": gettext_lazy("性别"),
+    "owner": gettext_lazy("负责人"),
+    "tag": gettext_lazy("标签"),
+    "team": gettext_lazy("团队"),
+    "do_not_contact": gettext_lazy("免打扰"),
+    "lifecycle": gettext_lazy("生命周期"),
+    "tier": gettext_lazy("价值等级"),
+    "value_class": gettext_lazy("价值类别"),
+}
+_CHOICE_FILTERS = {
+    "gender": ("M", "F", "none"),
+    "lifecycle": tuple(Customer.Lifecycle.values),
+    "tier": ("A", "B", "C", "none"),
+    "value_class": tuple(Customer.ValueClass.values),
+}
+
+
+class SegmentNotEditable(PermissionDenied):
+    code = "segment_not_editable"
+
+
+class SegmentInUse(DomainError):
+    code, status = "segment_in_use", 409
+
+
+def _bad(key: str, message: str) -> DomainError:
+    return DomainError(message, field=f"filters.{key}")
+
+
+def _clean_value(key: str, value, *, actor, team: Team | None):
+    """One filter value as stored, or a DomainError naming `filters.<key>`."""
+    label = _FILTER_LABELS[key]
+    if key in _TEXT_FILTERS:
+        if not isinstance(value, str) or len(value.strip()) > _TEXT_FILTERS[key]:
+            raise _bad(
+                key,
+                _("%(label)s 应为不超过 %(n)s 个字的文字")
+                % {"label": label, "n": _TEXT_FILTERS[key]},
+            )
+        value = value.strip()
+        if key == "tag" and value and not Tag.objects.filter(name=value).exists():
+            raise _bad(key, _("标签不存在:%(value)s") % {"value": value})
+        return value
+    if key in _CHOICE_FILTERS:
+        if value not in ("", *_CHOICE_FILTERS[key]):
+            raise _bad(key, _("%(label)s 的取值无效:%(value)s") % {"label": label, "value": value})
+        return value
+    if key == "do_not_contact":
+        if value is not None and not isinstance(value, bool):
+            raise _bad(key, _("免打扰 应为 true、false 或 null"))
+        return value
+    # owner, team: ids
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _bad(key, _("%(label)s 应为编号(整数)") % {"label": label})
+    if key == "owner":
+        if not users_visible_to(actor).filter(pk=value).exists():
+            raise _bad(key, _("负责人不存在或不在你的团队:%(value)s") % {"value": value})
+        return value
+    if not Team.objects.filter(pk=value).exists() or (team is not None and value != team.pk):
+        raise _bad(key, _("团队不存在或不属于该分群的团队:%(value)s") % {"value": value})
+    return value
+
+
+def saved_segment_clean_filters(*, actor, filters: dict, team: Team | None) -> dict:
+    """The filters to store: known keys with a value (empty ones dropped), each checked; an
+    unknown key or a bad value is refused with the field named (`filters.region`)."""
+    if not isinstance(filters, dict):
+        raise DomainError(_("筛选条件应为对象"), field="filters")
+    unknown = sorted(set(filters) - set(SAVED_FILTER_FIELDS))
+    if unknown:
+        raise _bad(unknown[0], _("未知的筛选条件:%(field)s") % {"field": unknown[0]})
+    cleaned = {}
+    for key in SAVED_FILTER_FIELDS:  # stored in one order, so equal filters compare equal
+        if key in filters:
+            value = _clean_value(key, filters[key], actor=actor, team=team)
+            if value not in ("", None):
+                cleaned[key] = value
+    return cleaned
+
+
+def _may_save(actor) -> None:
+    if not (actor.is_admin or (actor.is_supervisor and actor.team_id)):
+        raise PermissionDenied(_("只有主管和管理员可以保存分群"))
+
+
+def _clean_name(name: str, *, team: Team | None, exclude: int | None = None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("请填写分群名称"), field="name")
+    if len(name) > 64:
+        raise DomainError(_("分群名称不能超过 64 个字"), field="name")
+    same = SavedSegment.objects.filter(name=name, team=team).exclude(pk=exclude)
+    if same.exists():
+        raise DomainError(_("已有同名分群:%(name)s") % {"name": name}, field="name")
+    return name
+
+
+def _clean_description(description: str) -> str:
+    description = (description or "").strip()
+    if len(description) > 255:
+        raise DomainError(_("说明不能超过 255 个字"), field="description")
+    return description
+
+
+def _described(segment: SavedSegment) -> dict:
+    return {"name": segment.name, "filters": segment.filters}
+
+
+def _save_audited(segment: SavedSegment, *, actor, action: str, detail: dict) -> SavedSegment:
+    segment.full_clean()
+    segment.save()
+    audit_record(actor=actor, action=action, target=segment, detail=detail)
+    return segment
+
+
+@transaction.atomic
+def saved_segment_create(
+    *,
+    actor,
+    name: str,
+    filters: dict,
+    description: str = "",
+    team: Team | None = None,
+) -> SavedSegment:
+    """Save filters under a name. A supervisor's segment belongs to their team (its customers
+    only); an admin's is global unless a `team` is given."""
+    _may_save(actor)
+    if not actor.is_admin:
+        team = actor.team
+    segment = SavedSegment(
+        name=_clean_name(name, team=team),
+        description=_clean_description(description),
+        filters=saved_segment_clean_filters(actor=actor, filters=filters, team=team),
+        owner=actor,
+        team=team,
+    )
+    return _save_audited(segment, actor=actor, action="segment.create", detail=_described(segment))
+
+
+@transaction.atomic
+def saved_segment_update(
+    *,
+    actor,
+    segment: SavedSegment,
+    name: str | None = None,
+    filters: dict | None = None,
+    description: str | None = None,
+) -> SavedSegment:
+    """Change the name, description or filters (all or nothing); the team stays."""
+    segment = (
+        SavedSegment.objects.select_for_update(of=("self",))
+        .select_related("team")
+        .get(pk=segment.pk)
+    )
+    if not segment.is_editable_by(actor):
+        raise SegmentNotEditable(_("无权修改该分群"))
+    before = _described(segment)
+    if name is not None:
+        segment.name = _clean_name(name, team=segment.team, exclude=segment.pk)
+    if description is not None:
+        segment.description = _clean_description(description)
+    if filters is not None:
+        segment.filters = saved_segment_clean_filters(
+            actor=actor, filters=filters, team=segment.team
+        )
+    detail = {"before": before, "after": _described(segment)}
+    return _save_audited(segment, actor=actor, action="segment.update", detail=detail)
+
+
+@transaction.atomic
+def saved_segment_delete(*, actor, segment: SavedSegment) -> None:
+    """Delete a segment; refused while a care rule or campaign still uses it (PROTECT)."""
+    if not segment.is_editable_by(actor):
+        raise SegmentNotEditable(_("无权删除该分群"))
+    detail = _described(segment)
+    target_id = str(segment.pk)
+    try:
+        with transaction.atomic():
+            segment.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        raise SegmentInUse(
+            _("分群“%(name)s”正被关怀规则或活动使用,不能删除") % {"name": segment.name}
+        ) from exc
+    audit_record(
+        actor=actor,
+        action="segment.delete",
+        target_type="savedsegment",
+        target_id=target_id,
+        detail=detail,
+    )
