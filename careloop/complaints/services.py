@@ -72,6 +72,12 @@ class ComplaintClosed(DomainError):
     code, status = "complaint_not_open", 409
 
 
+class NotReady(DomainError):
+    """The complaint cannot move on yet (a step open, no option chosen, …)."""
+
+    code, status = "not_ready", 409
+
+
 class ProgressUpdateMissing(DomainError):
     code, status = "progress_update_missing", 409
 
@@ -667,14 +673,14 @@ def complaint_resolve(*, complaint: Complaint, user: User, note: str = "") -> Co
     and at least one progress update sent. The care planner then books the resolution check."""
     complaint = _lock_open(complaint)
     if not complaint.solution_type:
-        raise DomainError(_("请先确定解决方案"), field="solution_type", code="solution_missing")
+        raise NotReady(_("请先确定解决方案"), field="solution_type", code="solution_missing")
     if (
         complaint.solution_type == Complaint.SolutionType.COMPENSATION
         and not complaint.chosen_option_id
     ):
-        raise DomainError(_("请先记录客户选择的补偿选项"), field="option", code="option_missing")
+        raise NotReady(_("请先记录客户选择的补偿选项"), field="option", code="option_missing")
     if complaint.steps.filter(done_at__isnull=True).exists():
-        raise DomainError(_("还有未完成的执行步骤"), field="steps", code="steps_open")
+        raise NotReady(_("还有未完成的执行步骤"), field="steps", code="steps_open")
     if not complaint.updates.filter(
         sent_at__gte=complaint.reopened_at or complaint.opened_at
     ).exists():
@@ -691,24 +697,16 @@ def complaint_resolve(*, complaint: Complaint, user: User, note: str = "") -> Co
     return complaint
 
 
-def _check_task_done(complaint: Complaint, *, user: User) -> None:
-    """Mark the complaint's open resolution check (care planner) done, if there is one."""
-    from django.apps import apps
+def _check_task_done(complaint: Complaint) -> int:
+    """Mark the complaint's open resolution check (booked by the care planner) done."""
+    from careloop.care.models import CallbackTask
 
-    try:
-        CallbackTask = apps.get_model("care", "CallbackTask")
-    except LookupError:  # the care planner is not installed in this build
-        return
-    fields = {f.name for f in CallbackTask._meta.get_fields()}
-    update: dict[str, Any] = {"status": "done"}
-    if "closed_at" in fields:
-        update["closed_at"] = clock.now()
-    CallbackTask.objects.filter(
+    return CallbackTask.objects.filter(
         source_type="complaint",
         source_id=complaint.pk,
         purpose="resolution_check",
-        status__in=["open", "in_progress"],
-    ).update(**update)
+        status__in=CallbackTask.OPEN_STATUSES,
+    ).update(status=CallbackTask.Status.DONE, closed_at=clock.now())
 
 
 @transaction.atomic
@@ -721,7 +719,7 @@ def complaint_resolution_confirm(
         raise DomainError(
             _("只有已解决的投诉才能回访确认"), field="satisfied", code="complaint_not_resolved"
         )
-    _check_task_done(complaint, user=user)
+    _check_task_done(complaint)
     if not satisfied:
         return _reopen(complaint, user=user, note=note or _("回访不满意"))
     complaint.status, complaint.stage = Complaint.Status.CLOSED, Stage.CLOSED
