@@ -48,5 +48,13 @@ def message_list(request):
     return render(
         request,
         "messaging/list.html",
-        {"form": form, "page": page, "tabs": tabs, "filters": filters, "query": query},
+        {
+            "form": form,
+            "page": page,
+            "tabs": tabs,
+            "filters": filters,
+            "query": query,
+            "cap_days": settings.CARELOOP_MESSAGE_FREQUENCY_DAYS,
+            "quiet_hours": settings.CARELOOP_QUIET_HOURS,
+        },
     )

@@ -46,7 +46,7 @@ class CalendarOverview:
 def calendar_overview(*, start: date, days: int = 365) -> CalendarOverview:
     """Holidays and make-up days from `start` for `days` days (package and overrides), the care
     holidays in that span, the overrides from the start of `start`'s year on, and the years
-    the package does not cover that have no override yet. One query."""
+    the package does not cover (their holidays are only what the company entered). One query."""
     end = start + timedelta(days=days - 1)
     listed = list(
         HolidayOverride.objects.filter(day__gte=date(start.year, 1, 1))
@@ -83,11 +83,7 @@ def calendar_overview(*, start: date, days: int = 365) -> CalendarOverview:
         elif working and day.weekday() >= 5:
             periods.append(Period("workday", name or _("调休上班"), day, day, source, [day]))
         day += timedelta(days=1)
-    uncovered = [
-        year
-        for year in range(start.year, end.year + 1)
-        if not package_covers(year) and not check.overrides(year)
-    ]
+    uncovered = [year for year in range(start.year, end.year + 1) if not package_covers(year)]
     return CalendarOverview(
         start=start,
         end=end,

@@ -100,10 +100,18 @@ class WorkingDays:
         return self._years[year]
 
     def __call__(self, day: date) -> bool:
+        day = as_day(day)
         overrides = self.overrides(day.year)
         if day in overrides:
             return overrides[day]
         return official_working_day(day, year_has_overrides=bool(overrides))
+
+
+def as_day(value: date | datetime) -> date:
+    """A datetime counts as its day in the company's time zone."""
+    if isinstance(value, datetime):
+        return _local(value).date()
+    return value
 
 
 def is_working_day(day: date) -> bool:
@@ -113,6 +121,7 @@ def is_working_day(day: date) -> bool:
 def working_days_between(start: date, end: date) -> set[date]:
     """The working days from `start` to `end`, both included."""
     check = WorkingDays()
+    start, end = as_day(start), as_day(end)
     days = (start + timedelta(days=i) for i in range((end - start).days + 1))
     return {day for day in days if check(day)}
 
@@ -121,6 +130,7 @@ def add_working_days(day: date, n: int) -> date:
     """The n-th working day after `day` (before it when n < 0); `day` itself when n == 0.
     Friday + 1 is Monday; a visit 3 working days before a Monday is on the Wednesday before."""
     check = WorkingDays()
+    day = as_day(day)
     step = timedelta(days=1 if n >= 0 else -1)
     left = abs(n)
     while left:

@@ -216,3 +216,10 @@ def test_upcoming_care_holidays_across_the_year_boundary():
     ]
     found = upcoming_care_holidays(date(2026, 12, 1), within_days=90)
     assert [h.code for h in found] == ["new_year", "spring_festival"]
+
+
+@pytest.mark.django_db
+def test_a_datetime_counts_as_its_day_in_shanghai():
+    # 2026-02-13 20:00 UTC is Saturday 14 Feb 04:00 in Shanghai, a 调休 working day.
+    assert is_working_day(datetime(2026, 2, 13, 20, 0, tzinfo=UTC))
+    assert add_working_days(datetime(2026, 2, 13, 20, 0, tzinfo=UTC), 1) == date(2026, 2, 24)

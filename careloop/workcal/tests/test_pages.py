@@ -38,7 +38,7 @@ def test_supervisor_sees_holidays_make_up_days_and_care_holidays(
     assert "2026-02-14(星期六)" in html and "2026-02-28(星期六)" in html  # 调休
     # 春节 清明 劳动节 端午 中秋 国庆 + 5 make-up days (Jan 4 is before the start)
     assert html.count('class="period-row"') == 11
-    assert "2027 年的法定节假日和调休尚未收录" in html
+    assert "2027 年的国务院放假安排尚未内置" in html
     assert html.count('class="care-row"') == 4  # 春节, 端午, 中秋 2026 and 元旦 2027
     assert "添加或修改一天" not in html  # supervisors read only
 
