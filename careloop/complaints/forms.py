@@ -1,13 +1,20 @@
 """Forms of the complaint pages: intake, each stage's form and the list filters."""
 
+from datetime import date, timedelta
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from careloop.accounts.models import User
 from careloop.complaints.models import Complaint, Department
 from careloop.complaints.selectors import ComplaintFilters
+from careloop.core import clock
 
 BLANK = [("", "—")]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -137,6 +144,9 @@ class ComplaintFilterForm(forms.Form):
     reopened = forms.BooleanField(required=False)
     breached = forms.BooleanField(required=False)
     department = forms.IntegerField(required=False)
+    converted = forms.BooleanField(required=False)
+    since = forms.DateField(required=False)
+    until = forms.DateField(required=False)
 
     def filters(self) -> ComplaintFilters:
         data = self.cleaned_data if self.is_valid() else {}
@@ -154,4 +164,19 @@ class ComplaintFilterForm(forms.Form):
             reopened=bool(data.get("reopened")),
             breached=bool(data.get("breached")),
             department=data.get("department"),
+            converted=bool(data.get("converted")),
+            since=data.get("since"),
+            until=data.get("until"),
         )
+
+
+class ReviewForm(forms.Form):
+    since = forms.DateField(label=_("开始日期"), required=False, widget=DateInput)
+    until = forms.DateField(label=_("结束日期"), required=False, widget=DateInput)
+
+    def period(self) -> tuple[date, date]:
+        """Default: the last six months up to today (Asia/Shanghai)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        until = data.get("until") or clock.today()
+        since = data.get("since") or (until.replace(day=1) - timedelta(days=150)).replace(day=1)
+        return (since, until) if since <= until else (until, since)

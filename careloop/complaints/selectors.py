@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from careloop.accounts.models import User
-from careloop.complaints import sla
+from careloop.complaints import review, sla
 from careloop.complaints.models import Complaint, ComplaintStep, Department
 from careloop.core import clock
 from careloop.core.errors import NotFound
@@ -30,6 +30,9 @@ class ComplaintFilters:
     reopened: bool = False
     department: int | None = None
     breached: bool = False
+    converted: bool = False
+    since: date | None = None
+    until: date | None = None
 
 
 def complaint_list(*, user: User, filters: ComplaintFilters) -> QuerySet[Complaint]:
@@ -70,7 +73,13 @@ def complaint_list(*, user: User, filters: ComplaintFilters) -> QuerySet[Complai
     if filters.reopened:
         qs = qs.filter(reopen_count__gt=0)
     if filters.breached:
-        qs = qs.filter(escalation_level__gte=1)
+        qs = qs.filter(review.breached())
+    if filters.converted:
+        qs = qs.filter(review.converted())
+    if filters.since:
+        qs = qs.filter(opened_at__gte=clock.day_start(filters.since))
+    if filters.until:
+        qs = qs.filter(opened_at__lt=clock.day_end(filters.until))
     if filters.department:
         qs = qs.filter(
             Q(department_id=filters.department)

@@ -9,15 +9,33 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from careloop.accounts.models import Team
 from careloop.accounts.selectors import users_visible_to
 from careloop.complaints import forms, selectors, services
+from careloop.complaints import review as review_mod
 from careloop.complaints.models import Complaint
 from careloop.core.errors import DomainError, NotFound
 from careloop.core.pagination import COUNT_CAP, paginate
+
+# Filters the review page links with; the list keeps them while the user refines.
+DRILLDOWN = (
+    "category",
+    "root_cause",
+    "product",
+    "month",
+    "repeat",
+    "reopened",
+    "breached",
+    "converted",
+    "department",
+    "since",
+    "until",
+)
 
 
 def _complaint(request, complaint_id: int) -> Complaint:
@@ -50,6 +68,7 @@ def complaint_list(request):
         "filters": filters,
         "query": query.urlencode(),
         "teams": _teams(request.user),
+        "carried": [(k, v) for k, v in request.GET.items() if k in DRILLDOWN and v],
         "status_choices": [
             *Complaint.Status.choices,
             *[c for c in Complaint.Stage.choices if c[0] not in Complaint.Status.values],
@@ -307,13 +326,48 @@ def review(request):
     """复盘: attribution and SLA figures, every number a link to its tickets."""
     if not (request.user.is_admin or request.user.is_supervisor):
         raise PermissionDenied
-    from careloop.complaints import review as review_mod
-
     form = forms.ReviewForm(request.GET)
-    period = form.period()
+    since, until = form.period()
+    report = review_mod.complaint_review(user=request.user, since=since, until=until)
+    base = reverse("complaints:list") + "?" + urlencode({"since": since, "until": until})
+
+    def link(**params) -> str:
+        return f"{base}&{urlencode(params)}"
+
+    for dimension, rows in report.by.items():
+        for row in rows:
+            row["url"] = link(**{dimension: row["key"]})
+    charts = {
+        name: {
+            "labels": [r["label"] for r in report.by[name]],
+            "values": [r["n"] for r in report.by[name]],
+            "breached": [r["breached"] for r in report.by[name]],
+            "urls": [r["url"] for r in report.by[name]],
+        }
+        for name in ("root_cause", "category", "month")
+    }
     context = {
         "form": form,
-        "period": period,
-        "report": review_mod.complaint_review(user=request.user, since=period[0], until=period[1]),
+        "since": since,
+        "until": until,
+        "report": report,
+        "links": {
+            "all": base,
+            "breached": link(breached=1),
+            "repeat": link(repeat=1),
+            "reopened": link(reopened=1),
+            "converted": link(converted=1),
+        },
+        "charts": charts,
+        "tables": [
+            (key, title, report.by[key])
+            for key, title in (
+                ("root_cause", _("根因维度(人/货/场)")),
+                ("category", _("类别")),
+                ("product", _("产品")),
+                ("team", _("团队")),
+                ("month", _("月份")),
+            )
+        ],
     }
     return render(request, "complaints/review.html", context)

@@ -58,16 +58,19 @@ def make_ticket(*, actor=None, customer=None, **fields) -> Complaint:
 
 def run_to_resolved(complaint: Complaint, user) -> Complaint:
     """Respond, diagnose, a process-fix solution, one progress update, resolve."""
-    services.complaint_respond(complaint=complaint, user=user, note="已致电客户")
-    services.complaint_diagnose(
-        complaint=complaint,
-        user=user,
-        nature="fact",
-        what_happened="杯盖密封圈缺失",
-        expected_outcome="换新",
-        reported_before=False,
-        root_cause="goods",
-    )
+    complaint.refresh_from_db()
+    if complaint.first_responded_at is None:
+        services.complaint_respond(complaint=complaint, user=user, note="已致电客户")
+    if not complaint.nature:
+        services.complaint_diagnose(
+            complaint=complaint,
+            user=user,
+            nature="fact",
+            what_happened="杯盖密封圈缺失",
+            expected_outcome="换新",
+            reported_before=False,
+            root_cause="goods",
+        )
     services.complaint_solution_set(
         complaint=complaint, user=user, solution_type="process", solution="补发密封圈并质检追溯"
     )
