@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Cast, Substr
 from django.utils.translation import gettext as _
 
@@ -290,7 +290,12 @@ def _timeline_sources(customer: Customer) -> list[QuerySet]:
         extra=Cast("status", CharField()),
     )
     interactions = Interaction.objects.filter(customer=customer).annotate(
-        entry=F("kind"),
+        # A complaint *contact* is not a Complaint row: its own entry, so the page loads it.
+        entry=Case(
+            When(kind=Interaction.Kind.COMPLAINT, then=Value("complaint_contact")),
+            default=F("kind"),
+            output_field=CharField(),
+        ),
         ref=F("id"),
         at=F("occurred_at"),
         title=F("channel"),

@@ -21,6 +21,7 @@ from careloop.core.errors import DomainError
 from careloop.core.phones import InvalidPhone, normalize_phone, phone_tail
 from careloop.core.text import pinyin_full, pinyin_initials
 from careloop.customers.models import Customer, CustomerKey, Interaction, Order, Tag
+from careloop.emotion.services import interaction_emotion
 
 TAG_SEPARATORS = re.compile(r"[;,、;,]+")
 EDITABLE_FIELDS = (
@@ -203,6 +204,7 @@ def customer_note_add(*, actor: User, customer: Customer, text: str) -> Interact
         channel="",
         text=text,
         author=actor,
+        **interaction_emotion(text),
     )
     audit_record(actor=actor, action="customer.note", target=note, customer_id=customer.pk)
     return note
@@ -357,6 +359,7 @@ def interaction_create(
         nps=nps,
         csat=csat,
         author=actor if actor is not None and actor.pk else None,
+        **interaction_emotion(text),
     )
     interaction.full_clean(exclude=["customer", "author", "dedupe_key"])
     interaction.save()

@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from careloop.accounts.models import Team, User
 from careloop.accounts.services import audit_record
 from careloop.core.errors import DomainError, NotFound, PermissionDenied
 from careloop.customers.services import EDITABLE_FIELDS
+from careloop.emotion.services import interactions_emotion
 from careloop.imports import values as v
 from careloop.imports.columns import KINDS, SPECS, Mapping, MissingColumns, detect
 from careloop.imports.models import ImportJob
@@ -498,11 +499,23 @@ INTERACTION_KINDS = {
 }
 
 
+EMOTION_COLUMNS = ("emotion", "high_risk", "emotion_cues")
+
+
 class InteractionImporter(KeyedImporter):
+    """Contacts; each chunk's texts are classified in one call (careloop.emotion), and a
+    re-import writes a row again only when its text now classifies differently."""
+
     table = "customers_interaction"
     key = "dedupe_key"
-    text_columns = ("channel", "text")
-    always = ("dedupe_key", "channel", "text")
+    text_columns = ("channel", "text", "emotion", "emotion_cues")
+    always = ("dedupe_key", "channel", "text", *EMOTION_COLUMNS)
+
+    def __init__(self, ctx: Context):
+        super().__init__(ctx)
+        updated = (*self.target.updated, *EMOTION_COLUMNS)
+        self.target = replace(self.target, updated=updated)
+        self.text_at = self.order.index("text")
 
     def parsers(self):
         moments = self.ctx.moments
@@ -519,10 +532,19 @@ class InteractionImporter(KeyedImporter):
         }
 
     def columns(self):
-        return ["dedupe_key", *super().columns()]
+        return ["dedupe_key", *super().columns(), *EMOTION_COLUMNS]
 
     def defaults(self):
-        return {"channel": "", "text": ""}
+        return {"channel": "", "text": "", "emotion": "", "high_risk": False, "emotion_cues": ""}
+
+    def parse(self, batch):
+        parsed = super().parse(batch)
+        found = interactions_emotion([values[self.text_at] for _row, _ext, values in parsed])
+        n = len(EMOTION_COLUMNS)
+        return [
+            (row, ext, values[:-n] + emotion)
+            for (row, ext, values), emotion in zip(parsed, found, strict=True)
+        ]
 
     def repeat_error(self):
         column = self.ctx.label("customer_external_id")
