@@ -139,6 +139,7 @@ def on_http_error(request, exc: HttpError):
 
 # Each app's router; later apps add one line here.
 from careloop.accounts.api import router as accounts_router  # noqa: E402
+from careloop.callbacks.api import router as callbacks_router  # noqa: E402
 from careloop.care.api import router as care_router  # noqa: E402
 from careloop.complaints.api import router as complaints_router  # noqa: E402
 from careloop.customers.api import orders_router  # noqa: E402
@@ -159,3 +160,4 @@ api.add_router("", complaints_router)
 api.add_router("", emotion_router)
 api.add_router("", messaging_router)
 api.add_router("", workcal_router)
+api.add_router("", callbacks_router)

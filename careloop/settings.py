@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "careloop.care",
     "careloop.messaging",
     "careloop.webhooks",
+    "careloop.callbacks",
 ]
 
 MIDDLEWARE = [

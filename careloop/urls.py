@@ -15,6 +15,7 @@ urlpatterns = [
     path("complaints/", include("careloop.complaints.urls")),
     path("calendar/", include("careloop.workcal.urls")),
     path("messages/", include("careloop.messaging.urls")),
+    path("callbacks/", include("careloop.callbacks.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]
