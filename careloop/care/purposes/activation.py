@@ -19,6 +19,7 @@ from careloop.core import clock
 class Activation(Purpose):
     key = "activation"
     label = gettext_lazy("新客激活")
+    trigger_text = gettext_lazy("首单在 7–15 天前")
     precedence = 60
     holdout = True
     default_name = gettext_lazy("新客激活:首单后第 7–15 天电话回访")
@@ -54,7 +55,7 @@ class Activation(Purpose):
                 first_order_at__gte=ctx.day_start(-1), first_order_at__lt=ctx.day_start(0)
             )
             .exclude(phone="")
-            .values("pk", "name", "gender")
+            .values("pk", "external_id", "name", "gender")
             .iterator(chunk_size=2000)
         )
         from careloop.care.planner import salutation
@@ -62,6 +63,7 @@ class Activation(Purpose):
         return [
             {
                 "customer_id": row["pk"],
+                "external_id": row["external_id"],
                 "purpose": "welcome",
                 "channel": "sms",
                 "body": _(

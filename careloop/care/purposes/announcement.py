@@ -16,6 +16,7 @@ from careloop.care.purposes.base import PlanContext, Purpose
 class Announcement(Purpose):
     key = "announcement"
     label = gettext_lazy("升级通知")
+    trigger_text = gettext_lazy("在通知的目标分群中,且尚未收到本版通知")
     precedence = 110
     default_name = gettext_lazy("升级通知(需选择目标分群)")
     default_priority = "medium"

@@ -52,6 +52,7 @@ class Purpose:
 
     key: ClassVar[str]
     label: ClassVar[Any]  # lazy Chinese label
+    trigger_text: ClassVar[Any] = ""  # who is a candidate, in a sentence (explanations)
     precedence: ClassVar[int]  # lower wins
     proactive: ClassVar[bool] = True  # at most one proactive task a day; do_not_contact applies
     holdout: ClassVar[bool] = False  # the planner may keep a control group
@@ -74,6 +75,14 @@ class Purpose:
 
     def candidates(self, ctx: PlanContext) -> QuerySet:
         raise NotImplementedError
+
+    def methods_for(self, ctx: PlanContext) -> dict[str, Any]:
+        """Method(s) per tier key ("A", "B", "C", "none")."""
+        return dict(ctx.rule.methods or self.default_methods)
+
+    def task_messages(self, row: dict, ctx: PlanContext) -> list[dict]:
+        """Messages that go with a created task whatever its method (the complaint apology)."""
+        return []
 
     # --- what a candidate gets (per row, from the annotated values; no queries) -----------
 

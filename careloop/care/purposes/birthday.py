@@ -34,6 +34,7 @@ class Birthday(Purpose):
 
     key = "birthday"
     label = gettext_lazy("生日关怀")
+    trigger_text = gettext_lazy("未来 7 天内过生日")
     precedence = 90
     holdout = True
     default_name = gettext_lazy("生日关怀:生日当天短信祝福,A 类另加电话")

@@ -17,6 +17,7 @@ from careloop.customers.models import Customer
 class ChurnRescue(Purpose):
     key = "churn_rescue"
     label = gettext_lazy("流失挽回")
+    trigger_text = gettext_lazy("生命周期为流失预警,且 30 天内没有流失挽回任务")
     precedence = 30
     default_name = gettext_lazy("流失挽回:流失预警客户 2 天内联系")
     default_priority = "high"

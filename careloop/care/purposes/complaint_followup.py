@@ -36,6 +36,7 @@ class ComplaintFollowup(Purpose):
 
     key = "complaint_followup"
     label = gettext_lazy("投诉跟进")
+    trigger_text = gettext_lazy("有未结投诉且尚未安排跟进")
     precedence = 10
     proactive = False
     event = True
@@ -45,7 +46,7 @@ class ComplaintFollowup(Purpose):
     default_priority = "high"
     default_due_hours = 24
     default_methods = {"A": "phone", "B": "phone", "C": "phone", "none": "phone"}
-    default_params = {"apology_within_hours": 1}
+    default_params = {"apology": True}
     default_script = (
         "{{称呼}}您好,关于您反映的问题我们非常抱歉,我是{{坐席}},想跟您确认一下处理进展。"
     )
@@ -75,9 +76,8 @@ class ComplaintFollowup(Purpose):
     def task_messages(self, row: dict, ctx: PlanContext) -> list[dict]:
         """The apology, once per complaint (the task is once per complaint), sent within the
         hour after intake — only for a complaint taken in during the last day."""
-        if row["event_at"] < ctx.now - timedelta(days=1):
+        if not ctx.param("apology", True) or row["event_at"] < ctx.now - timedelta(days=1):
             return []
-        hours = ctx.param("apology_within_hours", 1)
         body = _(
             "%(name)s您好,您反映的问题(投诉 %(ref)s)我们已受理,"
             "非常抱歉给您带来不便,专人将尽快与您联系。"
@@ -91,7 +91,7 @@ class ComplaintFollowup(Purpose):
                 "channel": "sms",
                 "body": body,
                 "marketing": False,
-                "not_before": max(row["event_at"], ctx.now - timedelta(hours=hours)),
+                "not_before": max(row["event_at"], ctx.now),  # at once (quiet hours shift it)
                 "source_type": "complaint",
                 "source_id": row["src_id"],
             }

@@ -19,6 +19,7 @@ from careloop.core import clock
 class DetractorFollowup(Purpose):
     key = "detractor_followup"
     label = gettext_lazy("差评回访")
+    trigger_text = gettext_lazy("近 7 天有 NPS≤6 或 CSAT≤2 的评价")
     precedence = 50
     event = True
     source_type = "interaction"

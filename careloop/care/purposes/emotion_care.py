@@ -45,6 +45,7 @@ def recent_contacts(key: str, ctx: PlanContext, **condition) -> QuerySet:
 class EmotionCare(Purpose):
     key = "emotion_care"
     label = gettext_lazy("情绪关怀")
+    trigger_text = gettext_lazy("近 7 天有被识别为高风险的接触")
     precedence = 40
     event = True
     source_type = "interaction"

@@ -18,6 +18,7 @@ from careloop.care.purposes.base import DUE_TIME, PlanContext, Purpose, at_local
 class Holiday(Purpose):
     key = "holiday"
     label = gettext_lazy("节日关怀")
+    trigger_text = gettext_lazy("7 天内有春节、端午、中秋或元旦,且近 365 天有下单")
     precedence = 100
     holdout = True
     default_name = gettext_lazy("节日关怀:春节、端午、中秋、元旦前 7 天问候")

@@ -22,6 +22,7 @@ class ResolutionCheck(Purpose):
 
     key = "resolution_check"
     label = gettext_lazy("处理回访")
+    trigger_text = gettext_lazy("投诉近 7 天内已解决且尚未回访确认")
     precedence = 20
     proactive = False
     event = True

@@ -17,6 +17,7 @@ from careloop.core import clock
 class Retention(Purpose):
     key = "retention"
     label = gettext_lazy("老客维护")
+    trigger_text = gettext_lazy("首单 90 天以上、近 365 天有下单、近 90 天没有完成的回访")
     precedence = 80
     holdout = True
     default_name = gettext_lazy("老客维护:A 类上门、B 类电话、C 类问卷")

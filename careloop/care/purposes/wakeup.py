@@ -17,6 +17,7 @@ from careloop.customers.models import Customer
 class Wakeup(Purpose):
     key = "wakeup"
     label = gettext_lazy("沉睡唤醒")
+    trigger_text = gettext_lazy("生命周期为沉睡,且 60 天内没有唤醒")
     precedence = 70
     holdout = True
     default_name = gettext_lazy("沉睡唤醒:A/B 类电话,C 类短信优惠")

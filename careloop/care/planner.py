@@ -1,0 +1,604 @@
+"""The daily care plan (关怀计划): `plan_day(as_of=D)` turns the enabled rules into callback
+tasks and scheduled messages, and records every candidate that got nothing, with the reason.
+
+How a run works, set-based:
+
+1. The enabled rules, highest precedence first (complaint_followup … announcement; DESIGN.md §3).
+2. Per rule, ONE query: the purpose's candidates (`Purpose.candidates`, annotated with what the
+   due date and the reason need) joined with the facts the planner needs — an open task of the
+   same purpose, the proactive task the customer already got today, the hold-out bucket —
+   minus customers already planned or suppressed for this purpose on D (so a re-run for the same
+   D creates and records nothing twice). Rows are streamed in chunks (`iterator`), ordered by id.
+3. Per row, in Python, without a query: do_not_contact (proactive purposes only: complaint
+   purposes are service and still apply) → `duplicate` (an open task of the purpose exists) →
+   `holdout` (stable: a hash of the customer id and the rule's salt, computed in SQL) →
+   `precedence` (one proactive task per customer a day; the highest purpose won) → created,
+   with priority, method by tier, due date and a Chinese reason.
+4. Messages (message methods, the complaint apology, activation's welcome) go to
+   `messaging.messages_schedule_bulk`, which applies quiet hours, the frequency cap and opt-out;
+   a message-only task whose message is capped or opted out becomes a suppressed entry.
+5. Assignment (see `Assigner`), then one bulk write of the tasks and suppressions in the same
+   transaction. Runs that write take a lock first (PostgreSQL advisory lock; SQLite's IMMEDIATE
+   transactions), and the unique constraints on `CallbackTask` refuse duplicates even so.
+
+A dry run does all of it, messages included, inside the transaction and rolls it back: the result
+is the same as the real run's and nothing is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
+from django.utils.translation import gettext as _
+
+from careloop.care import purposes as registry
+from careloop.care.models import (
+    MESSAGE_METHODS,
+    PRIORITY_RANK,
+    Assignment,
+    CallbackTask,
+    CareRule,
+    PlanRun,
+    PlanSuppression,
+)
+from careloop.care.purposes.base import PlanContext, Purpose
+from careloop.core import clock
+from careloop.customers.models import Customer
+
+log = logging.getLogger(__name__)
+
+# Hold-out hash: Knuth's multiplicative hash of the customer id, plus the rule's salt, in 10,000
+# buckets; a customer is held out when the bucket is below share × 10,000. Integer arithmetic
+# only, so SQLite and PostgreSQL agree (ids below 3.4 × 10⁹ keep the product within 64 bits).
+HOLDOUT_MULTIPLIER = 2654435761
+HOLDOUT_MODULUS = 4294967296
+HOLDOUT_BUCKETS = 10000
+PLAN_LOCK_KEY = 7_361_524_001  # pg_advisory_xact_lock: one writing plan run at a time
+CHUNK = 2000
+ROW_FIELDS = (
+    "pk",
+    "external_id",
+    "name",
+    "gender",
+    "team_id",
+    "owner_id",
+    "tier",
+    "value_class",
+    "region",
+    "do_not_contact",
+    "r_days",
+    "first_order_at",
+    "last_order_at",
+)
+Reason = PlanSuppression.Reason
+MESSAGE_SUPPRESSION = {  # messaging's reason → the plan's reason code
+    "frequency_cap": Reason.FREQUENCY_CAP,
+    "opt_out": Reason.DO_NOT_CONTACT,
+    "do_not_contact": Reason.DO_NOT_CONTACT,
+}
+
+
+def holdout_bucket(salt: int) -> F:
+    """0 … 9,999 per customer and rule, the same every day (SQL expression)."""
+    return (F("pk") * HOLDOUT_MULTIPLIER % HOLDOUT_MODULUS + salt) % HOLDOUT_BUCKETS
+
+
+def holdout_bucket_of(customer_id: int, salt: int) -> int:
+    """The same as `holdout_bucket`, in Python (explanations and tests)."""
+    return (customer_id * HOLDOUT_MULTIPLIER % HOLDOUT_MODULUS + salt) % HOLDOUT_BUCKETS
+
+
+def salutation(row: dict) -> str:
+    return Customer(name=row.get("name") or "", gender=row.get("gender") or "").salutation
+
+
+def run_moment(as_of: date) -> datetime:
+    """Now when planning today; the last instant of D when planning another day."""
+    if as_of == clock.today():
+        return clock.now()
+    return clock.day_end(as_of) - timedelta(microseconds=1)
+
+
+# --- the result ------------------------------------------------------------------------------
+
+
+@dataclass
+class PlannedTask:
+    customer_id: int
+    external_id: str | None
+    purpose: str
+    priority: str
+    method: str
+    due_at: datetime
+    reason: str
+    rule: CareRule
+    team_id: int | None
+    owner_id: int | None
+    core: bool
+    region: str
+    source_type: str = ""
+    source_id: int | None = None
+    message_only: bool = False
+    assignee_id: int | None = None
+    assignee: str | None = None
+    drafts: list[dict] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "customer_external_id": self.external_id,
+            "purpose": self.purpose,
+            "priority": self.priority,
+            "method": self.method,
+            "due_at": clock.local(self.due_at).isoformat(),
+            "assignee": self.assignee,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class Suppressed:
+    customer_id: int
+    external_id: str | None
+    purpose: str
+    reason_code: str
+    reason: str
+    rule_id: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "customer_external_id": self.external_id,
+            "purpose": self.purpose,
+            "reason_code": self.reason_code,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class PlannedMessage:
+    customer_id: int
+    external_id: str | None
+    purpose: str
+    channel: str
+    send_at: datetime | None
+    status: str  # scheduled / suppressed (messaging's statuses)
+    reason_code: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "customer_external_id": self.external_id,
+            "purpose": self.purpose,
+            "channel": self.channel,
+            "send_at": clock.local(self.send_at).isoformat() if self.send_at else None,
+            "status": self.status,
+            "reason_code": self.reason_code or None,
+        }
+
+
+@dataclass
+class PlanResult:
+    as_of: date
+    dry_run: bool = False
+    created: list[PlannedTask] = field(default_factory=list)
+    suppressed: list[Suppressed] = field(default_factory=list)
+    messages: list[PlannedMessage] = field(default_factory=list)
+    run_id: int | None = None
+    seconds: float = 0.0
+
+    def counts(self) -> dict[str, Any]:
+        by_purpose: dict[str, dict[str, int]] = defaultdict(lambda: {"created": 0, "suppressed": 0})
+        for task in self.created:
+            by_purpose[task.purpose]["created"] += 1
+        for entry in self.suppressed:
+            by_purpose[entry.purpose]["suppressed"] += 1
+        return {
+            "created": len(self.created),
+            "suppressed": len(self.suppressed),
+            "messages": sum(1 for m in self.messages if m.status != "suppressed"),
+            "by_purpose": dict(by_purpose),
+            "by_reason": dict(Counter(e.reason_code for e in self.suppressed)),
+            "by_priority": dict(Counter(t.priority for t in self.created)),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """DESIGN.md §5: {"as_of", "created", "suppressed", "messages"}."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "created": [t.to_json() for t in self.created],
+            "suppressed": [s.to_json() for s in self.suppressed],
+            "messages": [m.to_json() for m in self.messages],
+        }
+
+
+# --- assignment ------------------------------------------------------------------------------
+
+
+@dataclass
+class AgentSlot:
+    pk: int
+    username: str
+    team_id: int | None
+    capacity: int
+    regions: list[str]
+    skills: list[str]
+    accepts: bool
+    load: int = 0
+
+
+class Assigner:
+    """Owner first, when the owner is an active agent who accepts tasks and has room (a core
+    customer — tier A — keeps the dedicated owner even over capacity); otherwise the least
+    loaded agent of the customer's team who has room, covers the customer's region (an agent
+    without regions covers all) and has the rule's skill (`params.skill`, when set); ties go
+    to the lower user id. Nobody fits → the team's pool (no assignee). Two queries."""
+
+    def __init__(self) -> None:
+        from careloop.accounts.models import User
+
+        self.agents: dict[int, AgentSlot] = {}
+        users = User.objects.filter(is_active=True, role=User.Role.AGENT).select_related(
+            "care_profile"
+        )
+        for user in users.order_by("pk"):
+            profile = getattr(user, "care_profile", None)
+            self.agents[user.pk] = AgentSlot(
+                pk=user.pk,
+                username=user.username,
+                team_id=user.team_id,
+                capacity=profile.capacity if profile else 40,
+                regions=list(profile.regions or []) if profile else [],
+                skills=list(profile.skills or []) if profile else [],
+                accepts=profile.accepts_tasks if profile else True,
+            )
+        loads = (
+            CallbackTask.objects.open()
+            .filter(assignee__isnull=False)
+            .values_list("assignee_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for pk, n in loads:
+            if pk in self.agents:
+                self.agents[pk].load = n
+        self.by_team: dict[int | None, list[AgentSlot]] = defaultdict(list)
+        for agent in self.agents.values():
+            self.by_team[agent.team_id].append(agent)
+
+    def assign(self, task: PlannedTask) -> None:
+        strategy = task.rule.assignment
+        if strategy == Assignment.POOL:
+            return
+        owner = self.agents.get(task.owner_id) if strategy == Assignment.OWNER_FIRST else None
+        if owner and owner.accepts and (owner.load < owner.capacity or task.core):
+            self._give(task, owner)
+            return
+        skill = (task.rule.params or {}).get("skill")
+        best = None
+        for agent in self.by_team.get(task.team_id, []) if task.team_id else []:
+            if not agent.accepts or agent.load >= agent.capacity:
+                continue
+            if agent.regions and task.region not in agent.regions:
+                continue
+            if skill and skill not in agent.skills:
+                continue
+            if best is None or (agent.load, agent.pk) < (best.load, best.pk):
+                best = agent
+        if best is not None:
+            self._give(task, best)
+
+    @staticmethod
+    def _give(task: PlannedTask, agent: AgentSlot) -> None:
+        task.assignee_id, task.assignee = agent.pk, agent.username
+        agent.load += 1
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def plan_day(
+    *,
+    as_of: date,
+    dry_run: bool = False,
+    purposes: list[str] | None = None,
+    trigger: str = PlanRun.Trigger.MANUAL,
+    user=None,
+    rules: Iterable[CareRule] | None = None,
+    customer_ids: Iterable[int] | None = None,
+    now: datetime | None = None,
+) -> PlanResult:
+    """Plan day D. `purposes` limits the run (the every-minute event run); `rules` replaces
+    the enabled rules (a preview of a draft rule); `customer_ids` limits the customers (why did
+    this customer get nothing?). Both of the latter are for dry runs."""
+    started = time.monotonic()
+    moment = now or run_moment(as_of)
+    with transaction.atomic():
+        if not dry_run:
+            _lock()
+        planner = _Planner(as_of=as_of, now=moment, customer_ids=customer_ids)
+        result = planner.run(_rules(rules, purposes))
+        result.dry_run = dry_run
+        result.seconds = round(time.monotonic() - started, 3)
+        if dry_run:
+            transaction.set_rollback(True)
+        else:
+            result.run_id = _write(result, trigger=trigger, user=user, purposes=purposes)
+    log.info(
+        "plan.done",
+        extra={
+            "as_of": as_of.isoformat(),
+            "dry_run": dry_run,
+            "tasks": len(result.created),
+            "suppressions": len(result.suppressed),
+            "seconds": result.seconds,
+        },
+    )
+    return result
+
+
+def _lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PLAN_LOCK_KEY])
+    # SQLite: the project opens transactions IMMEDIATE, so a writing run holds the lock from
+    # its first statement and a second run waits for the first to commit.
+
+
+def _rules(rules: Iterable[CareRule] | None, purposes: list[str] | None) -> list[CareRule]:
+    if rules is None:
+        rules = CareRule.objects.filter(enabled=True).order_by("id")
+    known = {p.key: p.precedence for p in registry.all_purposes()}
+    chosen = [r for r in rules if r.purpose in known and (not purposes or r.purpose in purposes)]
+    return sorted(chosen, key=lambda r: (known[r.purpose], r.pk or 0))
+
+
+class _Planner:
+    def __init__(self, *, as_of: date, now: datetime, customer_ids: Iterable[int] | None):
+        self.as_of = as_of
+        self.now = now
+        self.customer_ids = list(customer_ids) if customer_ids is not None else None
+        self.result = PlanResult(as_of=as_of)
+        self.seen: set[tuple[int, str]] = set()
+        self.taken: dict[int, str] = {}  # customer → the proactive purpose that won today
+        self.extra_drafts: list[dict] = []
+        self.proactive_keys = [p.key for p in registry.all_purposes() if p.proactive]
+
+    def run(self, rules: list[CareRule]) -> PlanResult:
+        for rule in rules:
+            purpose = registry.get(rule.purpose)
+            ctx = PlanContext(
+                as_of=self.as_of, now=self.now, rule=rule, customers=self._audience(rule)
+            )
+            for row in self._rows(purpose, ctx):
+                self._decide(purpose, ctx, row)
+            self.extra_drafts += [d | {"rule": rule} for d in purpose.extra_messages(ctx)]
+        self._messages()
+        tasks = [t for t in self.result.created if not t.message_only]
+        if tasks:
+            assigner = Assigner()
+            for task in sorted(tasks, key=lambda t: (PRIORITY_RANK[t.priority], t.due_at)):
+                assigner.assign(task)
+        return self.result
+
+    def _audience(self, rule: CareRule) -> QuerySet:
+        customers = Customer.objects.all()
+        segment_id = getattr(rule, "audience_id", None)
+        if segment_id:
+            from careloop.segments.selectors import saved_segment_customers
+
+            customers = saved_segment_customers(segment=rule.audience)
+        if self.customer_ids is not None:
+            customers = customers.filter(pk__in=self.customer_ids)
+        return customers
+
+    def _rows(self, purpose: Purpose, ctx: PlanContext) -> Iterator[dict]:
+        qs = purpose.candidates(ctx)
+        same = CallbackTask.objects.filter(customer_id=OuterRef("pk"), purpose=purpose.key)
+        recorded = PlanSuppression.objects.filter(
+            customer_id=OuterRef("pk"), purpose=purpose.key, plan_date=self.as_of
+        )
+        qs = qs.exclude(Exists(same.filter(plan_date=self.as_of))).exclude(Exists(recorded))
+        qs = qs.annotate(
+            open_task=Exists(same.filter(status__in=CallbackTask.OPEN_STATUSES)),
+        )
+        if purpose.proactive:
+            today = CallbackTask.objects.filter(
+                customer_id=OuterRef("pk"), plan_date=self.as_of, purpose__in=self.proactive_keys
+            )
+            qs = qs.annotate(slot=Subquery(today.values("purpose")[:1]))
+        if purpose.holdout and ctx.rule.holdout_share:
+            qs = qs.annotate(bucket=holdout_bucket(ctx.rule.holdout_salt))
+        names = list(dict.fromkeys([*ROW_FIELDS, *qs.query.annotations]))
+        return qs.order_by("pk").values(*names).iterator(chunk_size=CHUNK)
+
+    def _suppress(self, purpose: Purpose, ctx: PlanContext, row: dict, code: str, why: str):
+        self.result.suppressed.append(
+            Suppressed(row["pk"], row["external_id"], purpose.key, code, why, ctx.rule.pk)
+        )
+
+    def _decide(self, purpose: Purpose, ctx: PlanContext, row: dict) -> None:
+        pk = row["pk"]
+        if (pk, purpose.key) in self.seen:  # a second rule of the same purpose
+            return
+        self.seen.add((pk, purpose.key))
+        if purpose.proactive and row["do_not_contact"]:
+            self._suppress(purpose, ctx, row, Reason.DO_NOT_CONTACT, _("客户设置了免打扰"))
+            return
+        if row["open_task"]:
+            why = _("已有未完成的%(purpose)s任务") % {"purpose": purpose.label}
+            self._suppress(purpose, ctx, row, Reason.DUPLICATE, why)
+            return
+        share = ctx.rule.holdout_share
+        if "bucket" in row and row["bucket"] < share * HOLDOUT_BUCKETS:
+            why = _("对照组客户(比例 %(share)s%%),不安排关怀") % {"share": f"{share * 100:g}"}
+            self._suppress(purpose, ctx, row, Reason.HOLDOUT, why)
+            return
+        if purpose.proactive:
+            winner = self.taken.get(pk) or row.get("slot")
+            if winner:
+                why = _("今天已安排更优先的关怀:%(purpose)s") % {
+                    "purpose": registry.get(winner).label
+                }
+                self._suppress(purpose, ctx, row, Reason.PRECEDENCE, why)
+                return
+            self.taken[pk] = purpose.key
+        self.result.created.append(self._task(purpose, ctx, row))
+
+    def _task(self, purpose: Purpose, ctx: PlanContext, row: dict) -> PlannedTask:
+        row["salutation"] = salutation(row)
+        tier = row["tier"] or "none"
+        chosen = purpose.methods_for(ctx).get(tier) or purpose.methods_for(ctx).get("none")
+        methods = [chosen] if isinstance(chosen, str) else list(chosen or ["phone"])
+        calls = [m for m in methods if m not in MESSAGE_METHODS]
+        method = calls[0] if calls else methods[0]
+        tiers = (ctx.rule.params or {}).get("tier_priority") or purpose.tier_priority
+        priority = tiers.get(tier) or ctx.rule.priority
+        task = PlannedTask(
+            customer_id=row["pk"],
+            external_id=row["external_id"],
+            purpose=purpose.key,
+            priority=priority,
+            method=method,
+            due_at=purpose.due_at(row, ctx, method=method, priority=priority),
+            reason=purpose.reason(row, ctx)[:255],
+            rule=ctx.rule,
+            team_id=row["team_id"],
+            owner_id=row["owner_id"],
+            core=row["tier"] == "A" or row["value_class"] == "core",
+            region=row["region"] or "",
+            source_type=purpose.source_type if row.get("src_id") is not None else "",
+            source_id=row.get("src_id"),
+            message_only=not calls,
+        )
+        for channel in (m for m in methods if m in MESSAGE_METHODS):
+            body = purpose.message_body(row, ctx) or task.reason
+            task.drafts.append(
+                {
+                    "purpose": purpose.key,
+                    "channel": channel,
+                    "body": body,
+                    "marketing": purpose.marketing,
+                    "not_before": purpose.message_not_before(row, ctx),
+                    "source_type": task.source_type,
+                    "source_id": task.source_id,
+                    "main": True,
+                }
+            )
+        task.drafts += purpose.task_messages(row, ctx)
+        return task
+
+    def _messages(self) -> None:
+        """Schedule every message in one batch; a message-only task whose message is refused
+        (frequency cap, opt-out) turns into a suppressed entry."""
+        owners: list[tuple[PlannedTask | None, dict, int, str | None]] = []
+        for task in self.result.created:
+            owners += [(task, d, task.customer_id, task.external_id) for d in task.drafts]
+        owners += [(None, d, d["customer_id"], d.get("external_id")) for d in self.extra_drafts]
+        if not owners:
+            return
+        try:
+            from careloop.messaging.services import MessageDraft, messages_schedule_bulk
+        except ImportError:  # the messaging app is not installed: report what would be sent
+            for _task, draft, pk, ext in owners:
+                self.result.messages.append(
+                    PlannedMessage(pk, ext, draft["purpose"], draft["channel"], None, "planned")
+                )
+            return
+        drafts = [
+            MessageDraft(
+                customer_id=pk,
+                purpose=d["purpose"],
+                body=d["body"],
+                channel=d["channel"],
+                marketing=d["marketing"],
+                not_before=d["not_before"],
+                source_type=d.get("source_type") or "",
+                source_id=d.get("source_id"),
+            )
+            for _task, d, pk, _ext in owners
+        ]
+        refused: set[int] = set()
+        for (task, draft, pk, ext), message in zip(
+            owners, messages_schedule_bulk(drafts), strict=True
+        ):
+            reason = message.suppressed_reason or ""
+            self.result.messages.append(
+                PlannedMessage(
+                    pk, ext, draft["purpose"], draft["channel"], message.send_at,
+                    message.status, MESSAGE_SUPPRESSION.get(reason, reason),
+                )
+            )  # fmt: skip
+            if task is not None and task.message_only and draft.get("main") and reason:
+                refused.add(id(task))
+                code = MESSAGE_SUPPRESSION.get(reason, Reason.FREQUENCY_CAP)
+                why = {
+                    "frequency_cap": _("7 天内已发送过营销消息(频率上限)"),
+                    "opt_out": _("客户已退订营销消息"),
+                }.get(reason, _("客户设置了免打扰"))
+                self.result.suppressed.append(
+                    Suppressed(pk, ext, task.purpose, code, why, task.rule.pk)
+                )
+        if refused:
+            self.result.created = [t for t in self.result.created if id(t) not in refused]
+
+
+def _write(result: PlanResult, *, trigger: str, user, purposes: list[str] | None) -> int:
+    now = clock.now()
+    tasks = [
+        CallbackTask(
+            customer_id=t.customer_id,
+            purpose=t.purpose,
+            priority=t.priority,
+            priority_rank=PRIORITY_RANK[t.priority],
+            method=t.method,
+            due_at=t.due_at,
+            status=CallbackTask.Status.DONE if t.message_only else CallbackTask.Status.OPEN,
+            closed_at=now if t.message_only else None,
+            assignee_id=t.assignee_id,
+            team_id=t.team_id,
+            rule_id=t.rule.pk,
+            rule_version=t.rule.version,
+            reason=t.reason,
+            plan_date=result.as_of,
+            source_type=t.source_type,
+            source_id=t.source_id,
+        )
+        for t in result.created
+    ]
+    # ignore_conflicts: a row another run wrote first is skipped, never duplicated.
+    CallbackTask.objects.bulk_create(tasks, batch_size=CHUNK, ignore_conflicts=True)
+    PlanSuppression.objects.bulk_create(
+        [
+            PlanSuppression(
+                plan_date=result.as_of,
+                customer_id=s.customer_id,
+                purpose=s.purpose,
+                rule_id=s.rule_id,
+                reason_code=s.reason_code,
+                reason=s.reason[:255],
+            )
+            for s in result.suppressed
+        ],
+        batch_size=CHUNK,
+        ignore_conflicts=True,
+    )
+    run = PlanRun.objects.create(
+        as_of=result.as_of,
+        dry_run=False,
+        trigger=trigger,
+        user=user if user is not None and user.pk else None,
+        purposes=list(purposes or []),
+        finished_at=clock.now(),
+        counts=result.counts(),
+    )
+    if user is not None and user.pk:
+        from careloop.accounts.services import audit_record
+
+        audit_record(actor=user, action="care.plan_run", target=run, detail=run.counts)
+    return run.pk
