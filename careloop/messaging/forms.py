@@ -21,3 +21,18 @@ class MessageFilterForm(forms.Form):
         required=False,
         choices=[("", _("全部渠道")), *ScheduledMessage.Channel.choices],
     )
+
+
+class OptOutForm(forms.Form):
+    phone = forms.CharField(label=_("客户手机"), max_length=32)
+    channel = forms.ChoiceField(
+        label=_("渠道"),
+        required=False,
+        choices=[("", _("全部渠道")), *ScheduledMessage.Channel.choices],
+    )
+    note = forms.CharField(
+        label=_("备注"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("如 客户来电要求不再发送促销短信")}),
+    )

@@ -10,6 +10,7 @@ from careloop.customers.models import Customer
 
 AUDIT_ACTIONS = {
     "message.opt_out": _("退订营销消息"),
+    "message.opt_in": _("恢复营销消息"),
 }
 
 
@@ -52,6 +53,9 @@ class ScheduledMessage(models.Model):
     channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
     body = models.TextField(_("内容"))
     marketing = models.BooleanField(_("营销消息"), default=False)
+    # False only for urgent service messages: the dispatch holds the others back while quiet
+    # hours last, even when they are overdue (a worker that was down sends them at 09:00).
+    respect_quiet_hours = models.BooleanField(_("遵守免打扰时段"), default=True, db_default=True)
     send_at = models.DateTimeField(_("发送时间"))
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.SCHEDULED

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as gettext
 from django.utils.translation import gettext_lazy as _
 
 from careloop.accounts.models import User
-from careloop.messaging.models import ScheduledMessage
+from careloop.core.errors import NotFound
+from careloop.customers.models import Customer
+from careloop.messaging.models import MessageOptOut, ScheduledMessage
 
 # Labels of the purposes messages are sent for: the care purposes and the service messages.
 PURPOSE_LABELS = {
@@ -71,3 +74,18 @@ def message_status_counts(*, user: User, filters: MessageFilters) -> dict[str, i
 
 def purpose_label(code: str) -> str:
     return str(PURPOSE_LABELS.get(code, code))
+
+
+def opt_out_list(*, user: User) -> QuerySet[MessageOptOut]:
+    """Opt-outs of the customers the user may see, newest first."""
+    qs = MessageOptOut.objects.all()
+    if not user.is_admin:
+        qs = qs.filter(customer_id__in=Customer.objects.visible_to(user).values("pk"))
+    return qs.select_related("customer").order_by("-created_at", "-id")
+
+
+def opt_out_for(user: User, opt_out_id: int) -> MessageOptOut:
+    opt_out = opt_out_list(user=user).filter(pk=opt_out_id).first()
+    if opt_out is None:
+        raise NotFound(gettext("退订记录不存在或无权查看"))
+    return opt_out

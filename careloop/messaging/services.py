@@ -26,9 +26,10 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from careloop.accounts.models import User
 from careloop.accounts.services import audit_record
 from careloop.core import clock
-from careloop.core.errors import DomainError
+from careloop.core.errors import DomainError, PermissionDenied
 from careloop.core.phones import InvalidPhone, normalize_phone
 from careloop.customers.models import Customer, Interaction
 from careloop.messaging.models import MessageOptOut, ScheduledMessage
@@ -174,6 +175,7 @@ def _validated(draft: MessageDraft, now: datetime) -> ScheduledMessage:
         channel=draft.channel,
         body=body,
         marketing=bool(draft.marketing),
+        respect_quiet_hours=bool(draft.respect_quiet_hours),
         send_at=send_at,
         status=Status.SCHEDULED,
         source_type=(draft.source_type or "")[:32],
@@ -347,6 +349,8 @@ def _dispatch_batch(*, now: datetime, batch_size: int, result: DispatchResult) -
     due = ScheduledMessage.objects.filter(status=Status.SCHEDULED, send_at__lte=now).order_by(
         "send_at", "id"
     )
+    if in_quiet_hours(now):  # overdue messages wait for the end of quiet hours, too
+        due = due.filter(respect_quiet_hours=False)
     if connection.features.has_select_for_update_skip_locked:
         due = due.select_for_update(skip_locked=True, of=("self",))
     messages = list(due.select_related("customer")[:batch_size])
@@ -433,30 +437,84 @@ def message_inbound_record(
         for pk in ids
     )
     if opted_out:
-        already = set(
-            MessageOptOut.objects.filter(customer_id__in=ids, channel="").values_list(
-                "customer_id", flat=True
-            )
+        _opt_out(
+            customer_ids=ids,
+            channel="",
+            source=MessageOptOut.Source.REPLY,
+            actor=None,
+            detail={"reply": text[:20]},
         )
-        MessageOptOut.objects.bulk_create(
-            [
-                MessageOptOut(customer_id=pk, channel="", source=MessageOptOut.Source.REPLY)
-                for pk in ids
-                if pk not in already
-            ],
-            ignore_conflicts=True,
-        )
-        ScheduledMessage.objects.filter(
-            customer_id__in=ids, marketing=True, status=Status.SCHEDULED
-        ).update(status=Status.SUPPRESSED, suppressed_reason=Reason.OPT_OUT)
-        for pk in ids:
-            if pk not in already:
-                audit_record(
-                    actor=None,
-                    action="message.opt_out",
-                    target_type="customer",
-                    target_id=str(pk),
-                    customer_id=pk,
-                    detail={"source": "reply", "reply": text[:20]},
-                )
     return InboundResult(customers=customers, opted_out=opted_out)
+
+
+def _opt_out(
+    *, customer_ids: list[int], channel: str, source: str, actor: User | None, detail: dict
+) -> list[int]:
+    """Record the opt-out of each customer not yet opted out on `channel`, suppress their
+    marketing messages still scheduled on it, audit each; returns the newly opted-out ids."""
+    already = set(
+        MessageOptOut.objects.filter(customer_id__in=customer_ids, channel=channel).values_list(
+            "customer_id", flat=True
+        )
+    )
+    new = [pk for pk in customer_ids if pk not in already]
+    MessageOptOut.objects.bulk_create(
+        [MessageOptOut(customer_id=pk, channel=channel, source=source) for pk in new],
+        ignore_conflicts=True,
+    )
+    pending = ScheduledMessage.objects.filter(
+        customer_id__in=new, marketing=True, status=Status.SCHEDULED
+    )
+    if channel:
+        pending = pending.filter(channel=channel)
+    pending.update(status=Status.SUPPRESSED, suppressed_reason=Reason.OPT_OUT)
+    for pk in new:
+        audit_record(
+            actor=actor,
+            action="message.opt_out",
+            target_type="customer",
+            target_id=str(pk),
+            customer_id=pk,
+            detail={"source": source, "channel": channel, **detail},
+        )
+    return new
+
+
+def _channel(channel: str) -> str:
+    channel = channel or ""
+    if channel and channel not in ScheduledMessage.Channel.values:
+        raise DomainError(_("未知的消息渠道:%(value)s") % {"value": channel}, field="channel")
+    return channel
+
+
+@transaction.atomic
+def message_opt_out_record(
+    *, actor: User, customer: Customer, channel: str = "", note: str = ""
+) -> bool:
+    """An agent records a customer's wish to get no marketing messages (on `channel`, or on
+    any channel when blank), e.g. said on the phone. False when already recorded."""
+    channel = _channel(channel)
+    new = _opt_out(
+        customer_ids=[customer.pk],
+        channel=channel,
+        source=MessageOptOut.Source.AGENT,
+        actor=actor,
+        detail={"note": (note or "").strip()[:200]},
+    )
+    return bool(new)
+
+
+@transaction.atomic
+def message_opt_out_remove(*, actor: User, opt_out: MessageOptOut) -> None:
+    """The customer asked to receive marketing messages again (supervisors and admins)."""
+    if not (actor.is_admin or actor.is_supervisor):
+        raise PermissionDenied(_("只有主管或管理员可以恢复营销消息"))
+    audit_record(
+        actor=actor,
+        action="message.opt_in",
+        target_type="customer",
+        target_id=str(opt_out.customer_id),
+        customer_id=opt_out.customer_id,
+        detail={"channel": opt_out.channel, "source": opt_out.source},
+    )
+    opt_out.delete()

@@ -3,13 +3,18 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from careloop.core.errors import DomainError, NotFound
 from careloop.core.pagination import COUNT_CAP, paginate
-from careloop.messaging import selectors
-from careloop.messaging.forms import MessageFilterForm
+from careloop.customers.selectors import customer_by_phone
+from careloop.messaging import selectors, services
+from careloop.messaging.forms import MessageFilterForm, OptOutForm
 from careloop.messaging.models import ScheduledMessage
 
 
@@ -58,3 +63,57 @@ def message_list(request):
             "quiet_hours": settings.CARELOOP_QUIET_HOURS,
         },
     )
+
+
+def _opt_outs_page(request, form: OptOutForm, status: int = 200):
+    page = paginate(
+        selectors.opt_out_list(user=request.user),
+        request.GET.get("page"),
+        per_page=settings.CARELOOP_PAGE_SIZE,
+        count_cap=COUNT_CAP,
+    )
+    return render(request, "messaging/opt_outs.html", {"page": page, "form": form}, status=status)
+
+
+@login_required
+def opt_outs(request):
+    """Who opted out of marketing messages (回复 T 退订, or told an agent), in the user's scope."""
+    return _opt_outs_page(request, OptOutForm())
+
+
+@login_required
+@require_POST
+def opt_out_add(request):
+    form = OptOutForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            customer = customer_by_phone(request.user, data["phone"])
+            created = services.message_opt_out_record(
+                actor=request.user, customer=customer, channel=data["channel"], note=data["note"]
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            text = _("已登记 %(name)s 退订营销消息") if created else _("%(name)s 已在退订名单中")
+            messages.success(request, text % {"name": customer.display_name})
+            return redirect("messaging:opt_outs")
+    return _opt_outs_page(request, form, status=400)
+
+
+@login_required
+@require_POST
+def opt_out_remove(request, opt_out_id: int):
+    try:
+        opt_out = selectors.opt_out_for(request.user, opt_out_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    try:
+        services.message_opt_out_remove(actor=request.user, opt_out=opt_out)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("已恢复 %(name)s 的营销消息") % {"name": opt_out.customer.display_name}
+        )
+    return redirect("messaging:opt_outs")

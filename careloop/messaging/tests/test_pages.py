@@ -3,7 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from careloop.accounts.models import AuditLog
 from careloop.customers.tests.factories import at, make_customer
+from careloop.messaging.models import MessageOptOut
 from careloop.messaging.services import message_schedule
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +80,61 @@ def test_query_count_is_pinned(client, supervisor_zhao, team_east, django_assert
 def test_login_required(client):
     response = client.get(reverse("messaging:list"))
     assert response.status_code == 302
+
+
+# Opt-out list (退订名单)
+
+
+def test_agent_records_an_opt_out_by_phone(client, agent_li, east_and_south):
+    mine, _east, _south = east_and_south
+    client.force_login(agent_li)
+    response = client.post(
+        reverse("messaging:opt_out_add"),
+        {"phone": "138 1234 5678", "channel": "", "note": "客户来电要求"},
+    )
+    assert response.status_code == 302
+    opt_out = MessageOptOut.objects.get()
+    assert (opt_out.customer, opt_out.channel, opt_out.source) == (mine, "", "agent")
+    entry = AuditLog.objects.get(action="message.opt_out")
+    assert entry.actor == agent_li and entry.detail["note"] == "客户来电要求"
+    html = client.get(reverse("messaging:opt_outs")).content.decode()
+    assert "已登记 张三 退订营销消息" in html
+    assert html.count('class="opt-out-row"') == 1
+    assert "138****5678" in html
+    assert "恢复营销消息" not in html  # agents cannot undo an opt-out
+
+
+def test_opt_out_refusals_name_the_field(client, agent_li, east_and_south):
+    _mine, _east, south = east_and_south
+    client.force_login(agent_li)
+    for phone, text in [("12", "手机号码无效"), (south.phone, "没有该号码的客户或无权查看")]:
+        response = client.post(reverse("messaging:opt_out_add"), {"phone": phone})
+        assert response.status_code == 400
+        assert text in response.content.decode()
+    assert not MessageOptOut.objects.exists()
+
+
+def test_supervisor_restores_marketing_and_scope_is_enforced(
+    client, supervisor_zhao, admin_wang, east_and_south
+):
+    mine, _east, south = east_and_south
+    ours = MessageOptOut.objects.create(customer=mine, source="reply")
+    theirs = MessageOptOut.objects.create(customer=south, source="reply")
+    client.force_login(supervisor_zhao)
+    html = client.get(reverse("messaging:opt_outs")).content.decode()
+    assert html.count('class="opt-out-row"') == 1
+    assert client.post(reverse("messaging:opt_out_remove", args=[theirs.pk])).status_code == 404
+    assert client.post(reverse("messaging:opt_out_remove", args=[ours.pk])).status_code == 302
+    assert list(MessageOptOut.objects.all()) == [theirs]
+    assert AuditLog.objects.get(action="message.opt_in").customer_id == mine.pk
+
+
+def test_opt_out_list_query_count(client, supervisor_zhao, team_east, django_assert_num_queries):
+    for i in range(30):
+        MessageOptOut.objects.create(
+            customer=make_customer(f"客户{i}", team=team_east), source="reply"
+        )
+    client.force_login(supervisor_zhao)
+    with django_assert_num_queries(5):  # session, user, count, page with customers, team
+        response = client.get(reverse("messaging:opt_outs"))
+    assert response.content.decode().count('class="opt-out-row"') == 25

@@ -404,3 +404,48 @@ def test_send_at_is_stored_utc():
     customer = make_customer()
     message = care(customer, "2026-11-10 10:00")
     assert message.send_at.utcoffset() == timedelta(0)
+
+
+def test_dispatch_holds_overdue_messages_during_quiet_hours():
+    customer = make_customer()
+    overdue = care(customer, "2026-11-10 20:00", marketing=False, purpose="notice")
+    urgent = care(
+        customer, "2026-11-10 23:00", marketing=False, purpose="complaint_ack",
+        respect_quiet_hours=False,
+    )  # fmt: skip
+    late_night = messages_dispatch(now=utc("2026-11-10 23:30"))
+    assert late_night.ids == [urgent.pk]
+    overdue.refresh_from_db()
+    assert overdue.status == Status.SCHEDULED
+    morning = messages_dispatch(now=utc("2026-11-11 09:00"))
+    assert morning.ids == [overdue.pk]
+
+
+def test_agent_opt_out_on_one_channel_suppresses_only_that_channel(agent_li):
+    from careloop.messaging.services import message_opt_out_record
+
+    customer = make_customer()
+    sms = care(customer, "2026-11-20 10:00")
+    wechat = care(customer, "2026-11-30 10:00", channel="wechat")
+    assert message_opt_out_record(actor=agent_li, customer=customer, channel="sms") is True
+    assert message_opt_out_record(actor=agent_li, customer=customer, channel="sms") is False
+    sms.refresh_from_db()
+    wechat.refresh_from_db()
+    assert (sms.status, wechat.status) == (Status.SUPPRESSED, Status.SCHEDULED)
+    with pytest.raises(DomainError) as exc:
+        message_opt_out_record(actor=agent_li, customer=customer, channel="fax")
+    assert exc.value.field == "channel"
+
+
+def test_only_supervisors_restore_marketing(agent_li, supervisor_zhao):
+    from careloop.core.errors import PermissionDenied
+    from careloop.messaging.services import message_opt_out_remove
+
+    customer = make_customer()
+    opt_out = MessageOptOut.objects.create(customer=customer, source="reply")
+    with pytest.raises(PermissionDenied):
+        message_opt_out_remove(actor=agent_li, opt_out=opt_out)
+    assert MessageOptOut.objects.exists()
+    message_opt_out_remove(actor=supervisor_zhao, opt_out=opt_out)
+    assert not MessageOptOut.objects.exists()
+    assert care(customer, "2026-11-20 10:00").status == Status.SCHEDULED
