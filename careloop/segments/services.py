@@ -40,7 +40,6 @@ Edge decisions (DESIGN.md §3 leaves them open):
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -275,21 +274,14 @@ def _build_churn(cursor, rules: SegmentRules) -> str:
     return reason
 
 
-def _escape(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)[1:-1]
-
-
-def _reason(key: str, text: str, cond: str, value: str | None) -> tuple[str, dict]:
-    """`,"reason"` when cond holds, else '' (joined and wrapped in [ ] as the JSON list).
-    The text is a parameter (translated by gettext), `{n}` the place of the value."""
-    head, _sep, tail = text.partition("{n}")
-    params = {f"{key}a": ',"' + _escape(head), f"{key}b": _escape(tail) + '"'}
-    middle = f" || CAST({value} AS TEXT)" if value else ""
-    return (
-        f"CASE WHEN {cond} THEN CAST(%({key}a)s AS TEXT){middle} || CAST(%({key}b)s AS TEXT)"
-        " ELSE '' END",
-        params,
-    )
+def _reason(code: str, cond: str, key: str | None = None, value: str | None = None) -> str:
+    """`,{"code": …, key: value}` when cond holds, else '' (joined and wrapped in [ ] as the
+    JSON list). Codes and keys are constants of `careloop.segments.reasons`, put into words
+    (through gettext) when shown, not here."""
+    if key is None:
+        return f"CASE WHEN {cond} THEN ',{{\"code\":\"{code}\"}}' ELSE '' END"
+    head = f',{{"code":"{code}","{key}":'
+    return f"CASE WHEN {cond} THEN '{head}' || CAST({value} AS TEXT) || '}}' ELSE '' END"
 
 
 def _build_result(cursor, rules: SegmentRules, p: dict) -> None:
@@ -335,25 +327,14 @@ def _build_result(cursor, rules: SegmentRules, p: dict) -> None:
         # emotion: 0 until the emotion analysis of contacts supplies its penalty
         " + 0"
     )
-    reasons, params = [], {}
-    no_contact = _("近{n}天无接触记录").replace("{n}", str(r.health_no_contact_days))
-    for i, (text, cond, value) in enumerate(
-        (
-            (_("有 {n} 个未结投诉"), "complaints > 0", "complaints"),
-            (_("最近一次下单 {n} 天前"), f"r_days >= {r.health_recency_reason_days}", "r_days"),
-            (
-                _("近90天消费较前90天下降 {n}%"),
-                f"drop_pct >= {r.health_drop_reason_pct}",
-                "drop_pct",
-            ),
-            (_("近期有不满意评价"), "unhappy > 0", None),
-            (no_contact, "contacts = 0", None),
-            (_("尚未下单"), "sid IS NULL", None),
-        )
-    ):
-        expr, more = _reason(f"reason{i}", text, cond, value)
-        reasons.append(expr)
-        params |= more
+    reasons = [
+        _reason("complaints", "complaints > 0", "n", "complaints"),
+        _reason("recency", f"r_days >= {r.health_recency_reason_days}", "days", "r_days"),
+        _reason("spend_drop", f"drop_pct >= {r.health_drop_reason_pct}", "pct", "drop_pct"),
+        _reason("unhappy", "unhappy > 0"),
+        _reason("no_contact", "contacts = 0", "days", str(int(r.health_no_contact_days))),
+        _reason("no_orders", "sid IS NULL"),
+    ]
     reasons_json = sql.as_json("'[' || SUBSTR(" + " || ".join(reasons) + ", 2) || ']'")
     select = (
         "SELECT id, r_days, f_count, m_spend, r_score, f_score, m_score, lifecycle, tier,"
@@ -368,7 +349,7 @@ def _build_result(cursor, rules: SegmentRules, p: dict) -> None:
         f" {reasons_json} AS health_reasons"
         f" FROM ({layer1}) l1"
     )
-    sql.create_temp(cursor, "seg_result", select, p | params)
+    sql.create_temp(cursor, "seg_result", select, p)
 
 
 def _counts(cursor, column: str, keys: list[str]) -> dict[str, int]:

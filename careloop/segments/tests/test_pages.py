@@ -84,6 +84,27 @@ def test_360_shows_the_segment_card_with_reasons(client, supervisor_zhao, segmen
     assert "潜在客户" in page and "尚未下单" in page
 
 
+def test_360_health_reasons_follow_the_language(client, supervisor_zhao, segmented):
+    from django.conf import settings
+
+    _active, dormant, _prospect = segmented
+    client.force_login(supervisor_zhao)
+    url = reverse("customers:detail", args=[dormant.pk])
+    assert (
+        '<dd data-testid="health-reasons">最近一次下单 100 天前' in client.get(url).content.decode()
+    )
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(url).content.decode()
+    assert '<dd data-testid="health-reasons">Last order 100 days ago' in page
+    assert "最近一次下单" not in page
+
+
+def test_list_shows_health_reasons_on_the_score(client, supervisor_zhao, segmented):
+    client.force_login(supervisor_zhao)
+    page = client.get(reverse("customers:list"), {"lifecycle": "dormant"}).content.decode()
+    assert 'title="最近一次下单 100 天前' in page
+
+
 def test_360_before_any_segmentation(client, supervisor_zhao, team_east):
     c = make_customer("新来", team=team_east)
     client.force_login(supervisor_zhao)

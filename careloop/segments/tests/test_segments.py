@@ -9,6 +9,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from careloop.customers.models import Customer
 from careloop.customers.tests.factories import (
@@ -18,6 +19,7 @@ from careloop.customers.tests.factories import (
     make_order,
 )
 from careloop.segments.models import SegmentSnapshot
+from careloop.segments.reasons import health_reasons_text
 from careloop.segments.selectors import segment_transitions
 from careloop.segments.services import segment_customers
 
@@ -47,7 +49,7 @@ def test_prospect_has_no_scores_tier_or_class():
     (p,) = segmented(make_customer("潜在"))
     assert (p.lifecycle, p.tier, p.value_class) == ("prospect", "", "")
     assert (p.r_days, p.r_score, p.f_score, p.m_score, p.f_count) == (None, None, None, None, 0)
-    assert "尚未下单" in p.health_reasons
+    assert {"code": "no_orders"} in p.health_reasons
     assert p.segmented_as_of == D
 
 
@@ -109,7 +111,7 @@ def test_complaint_open_more_than_7_days_is_churn_warning():
     assert resolved.lifecycle == "active"
     assert dormant.lifecycle == "churn_warning"  # the complaint alone suffices
     assert prospect.lifecycle == "prospect"  # precedence: prospect first
-    assert "有 1 个未结投诉" in seven.health_reasons
+    assert {"code": "complaints", "n": 1} in seven.health_reasons
 
 
 def _at(text):
@@ -180,11 +182,18 @@ def test_value_class_new_within_180_days():
     assert (b.lifecycle, b.value_class) == ("dormant", "regular")
 
 
-def test_health_reasons_in_plain_chinese():
+def test_health_reasons_stored_as_codes_shown_in_plain_chinese():
     c = buyer("下降", (160, "1000"), (75, "380"))
     make_contact(c, "consult", ago(3))
     (c,) = segmented(c)
-    assert c.health_reasons == ["最近一次下单 75 天前", "近90天消费较前90天下降 62%"]
+    assert c.health_reasons == [{"code": "recency", "days": 75}, {"code": "spend_drop", "pct": 62}]
+    assert (
+        health_reasons_text(c.health_reasons) == "最近一次下单 75 天前；近90天消费较前90天下降 62%"
+    )
+    with translation.override("en"):
+        assert health_reasons_text(c.health_reasons) == (
+            "Last order 75 days ago; Spend in the last 90 days down 62% on the 90 days before"
+        )
     # 100 − recency 75·40/365 (8) − drop 62 % of 15 (9)
     assert c.health == 83
 
@@ -197,8 +206,24 @@ def test_health_penalties_add_up_and_stop_at_zero():
     (c,) = segmented(c)
     # recency 40 + two complaints 30 + unhappy 15 = 85 (a contact, so no "no contact")
     assert c.health == 15
-    assert c.health_reasons[:2] == ["有 2 个未结投诉", "最近一次下单 400 天前"]
-    assert "近期有不满意评价" in c.health_reasons
+    assert c.health_reasons == [
+        {"code": "complaints", "n": 2},
+        {"code": "recency", "days": 400},
+        {"code": "unhappy"},
+    ]
+    assert health_reasons_text(c.health_reasons) == (
+        "有 2 个未结投诉；最近一次下单 400 天前；近期有不满意评价"
+    )
+
+
+def test_reasons_without_contact_and_stored_before_the_codes():
+    assert health_reasons_text([{"code": "no_contact", "days": 90}, {"code": "no_orders"}]) == (
+        "近90天无接触记录；尚未下单"
+    )
+    assert health_reasons_text(["最近一次下单 75 天前", {"code": "unhappy"}]) == (
+        "最近一次下单 75 天前；近期有不满意评价"
+    )  # old Chinese strings read as they are
+    assert health_reasons_text(None) == "" and health_reasons_text([{"code": "?"}]) == "?"
 
 
 def test_orders_after_d_are_ignored():
