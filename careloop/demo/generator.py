@@ -36,6 +36,7 @@ from careloop.core.phones import phone_tail
 from careloop.customers.models import Customer, CustomerKey, Interaction, Order, Tag
 from careloop.customers.services import customers_refresh_order_summary, derived_name_fields
 from careloop.demo import data
+from careloop.emotion.services import interactions_set_emotion
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -810,6 +811,7 @@ class _Generator:
         complaints = [c for b in bundles for c in b.complaints]
         Complaint.objects.bulk_create(complaints, batch_size=1000)
         interactions = [i for b in bundles for i in b.interactions]
+        interactions_set_emotion(interactions)  # bulk_create bypasses interaction_create
         Interaction.objects.bulk_create(interactions, batch_size=1000)
         customers_refresh_order_summary(customer_ids=[c.pk for c in customers])
         summary.customers += len(customers)

@@ -63,6 +63,17 @@ def interactions_emotion(texts: Sequence[str]) -> list[tuple[str, bool, str]]:
     return [(r.emotion, r.high_risk, r.cues_text) for r in classify([t or "" for t in texts])]
 
 
+def interactions_set_emotion(interactions: Sequence[Interaction]) -> None:
+    """Set the emotion fields of unsaved contacts before a `bulk_create` (one classify call)."""
+    found = interactions_emotion([i.text for i in interactions])
+    for interaction, (emotion, high_risk, cues) in zip(interactions, found, strict=True):
+        interaction.emotion, interaction.high_risk, interaction.emotion_cues = (
+            emotion,
+            high_risk,
+            cues,
+        )
+
+
 def interactions_classify(
     *, since: datetime | None = None, batch: int = BACKFILL_BATCH, reclassify: bool = False
 ) -> int:

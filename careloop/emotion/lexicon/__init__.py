@@ -121,9 +121,12 @@ class LexiconClassifier:
             tokenizer = jieba.Tokenizer()
             tokenizer.initialize()
             for word in lexicon.terms:
-                tokenizer.add_word(word, USER_WORD_FREQ)
+                # ASCII runs (12315, sb, sue) already come out whole; in the dictionary they
+                # would be cut out of longer runs (usb → u/sb, issue → is/sue, 123150).
+                if not word.isascii():
+                    tokenizer.add_word(word, USER_WORD_FREQ)
             for word in lexicon.roles:  # 给我, 不会 …: one word, so that 给我退款 reads as intent
-                if len(word) > 1:
+                if len(word) > 1 and not word.isascii():
                     tokenizer.add_word(word, max(tokenizer.FREQ.get(word, 0), ROLE_WORD_FREQ))
             self.lexicon = lexicon
             self._t2s = opencc.OpenCC("t2s").convert

@@ -203,3 +203,19 @@ def test_emotion_classify_refuses_bad_input(texts, message):
     with pytest.raises(DomainError) as exc:
         emotion_classify(texts=texts)
     assert (exc.value.message, exc.value.field) == (message, "texts")
+
+
+def test_demo_contacts_carry_emotion():
+    """The demo writes contacts in bulk; each chunk is classified before bulk_create."""
+    from datetime import date
+
+    from careloop.demo.generator import demo_generate
+
+    demo_generate(customers=300, seed=11, as_of=date(2026, 11, 20))
+    contacts = Interaction.objects.all()
+    assert contacts.count() > 1000
+    assert not contacts.filter(emotion="").exists()
+    high = contacts.filter(high_risk=True)
+    assert high.exists()
+    assert all(cues for cues in high.values_list("emotion_cues", flat=True))
+    assert contacts.filter(emotion="satisfied").exists()
