@@ -21,6 +21,7 @@ class MessageFilterForm(forms.Form):
         required=False,
         choices=[("", _("全部渠道")), *ScheduledMessage.Channel.choices],
     )
+    customer = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
 class OptOutForm(forms.Form):

@@ -26,6 +26,7 @@ def message_list(request):
         status=data.get("status", ""),
         purpose=data.get("purpose", ""),
         channel=data.get("channel", ""),
+        customer_id=data.get("customer"),
     )
     page = paginate(
         selectors.message_list(user=request.user, filters=filters),
@@ -36,7 +37,11 @@ def message_list(request):
     for message in page.object_list:
         message.purpose_label = selectors.purpose_label(message.purpose)
     counts = selectors.message_status_counts(user=request.user, filters=filters)
-    base = {"purpose": filters.purpose, "channel": filters.channel}
+    base = {
+        "purpose": filters.purpose,
+        "channel": filters.channel,
+        "customer": filters.customer_id or "",
+    }
     tabs = [
         {
             "status": "",

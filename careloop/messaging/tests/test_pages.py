@@ -138,3 +138,15 @@ def test_opt_out_list_query_count(client, supervisor_zhao, team_east, django_ass
     with django_assert_num_queries(5):  # session, user, count, page with customers, team
         response = client.get(reverse("messaging:opt_outs"))
     assert response.content.decode().count('class="opt-out-row"') == 25
+
+
+def test_one_customers_messages(client, supervisor_zhao, east_and_south):
+    mine, _east, south = east_and_south
+    client.force_login(supervisor_zhao)
+    html = client.get(reverse("messaging:list"), {"customer": mine.pk}).content.decode()
+    assert html.count('class="message-row"') == 2
+    assert 'data-testid="customer-chip"' in html
+    tabs = client.get(reverse("messaging:list"), {"customer": mine.pk, "status": "suppressed"})
+    assert tabs.content.decode().count('class="message-row"') == 1
+    outside = client.get(reverse("messaging:list"), {"customer": south.pk}).content.decode()
+    assert outside.count('class="message-row"') == 0  # not in the supervisor's team
