@@ -41,6 +41,7 @@ class ScheduledMessage(models.Model):
         FREQUENCY_CAP = "frequency_cap", _("频率上限")
         OPT_OUT = "opt_out", _("已退订")
         DO_NOT_CONTACT = "do_not_contact", _("免打扰")
+        NO_ADDRESS = "no_address", _("无联系方式")  # found at dispatch: no phone / no email
 
     customer = models.ForeignKey(
         Customer,

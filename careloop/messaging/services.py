@@ -320,6 +320,11 @@ def get_sender():
     return import_string(settings.CARELOOP_MESSAGE_SENDER)()
 
 
+def has_address(customer: Customer, channel: str) -> bool:
+    """SMS and WeChat (bound to the mobile number) need a phone; email needs an address."""
+    return bool(customer.email if channel == ScheduledMessage.Channel.EMAIL else customer.phone)
+
+
 @dataclass
 class DispatchResult:
     sent: int = 0
@@ -365,9 +370,11 @@ def _dispatch_batch(*, now: datetime, batch_size: int, result: DispatchResult) -
             opt_outs[pk].add(channel)
     blocked: dict[int, str] = {}
     for m in messages:
-        if not m.marketing:
+        if not has_address(m.customer, m.channel):
+            blocked[m.pk] = Reason.NO_ADDRESS
+        elif not m.marketing:
             continue
-        if m.customer.do_not_contact:
+        elif m.customer.do_not_contact:
             blocked[m.pk] = Reason.DO_NOT_CONTACT
         elif "" in opt_outs[m.customer_id] or m.channel in opt_outs[m.customer_id]:
             blocked[m.pk] = Reason.OPT_OUT

@@ -449,3 +449,16 @@ def test_only_supervisors_restore_marketing(agent_li, supervisor_zhao):
     message_opt_out_remove(actor=supervisor_zhao, opt_out=opt_out)
     assert not MessageOptOut.objects.exists()
     assert care(customer, "2026-11-20 10:00").status == Status.SCHEDULED
+
+
+def test_dispatch_suppresses_messages_without_an_address():
+    no_phone = make_customer("无手机", phone="")
+    no_email = make_customer("无邮箱")
+    sms = care(no_phone, "2026-11-10 10:00", marketing=False, purpose="complaint_ack")
+    email = care(no_email, "2026-11-10 10:00", channel="email")
+    result = messages_dispatch(now=utc("2026-11-10 11:00"))
+    assert (result.sent, result.suppressed) == (0, 2)
+    sms.refresh_from_db()
+    email.refresh_from_db()
+    assert (sms.status, sms.suppressed_reason) == ("suppressed", "no_address")
+    assert (email.status, email.suppressed_reason) == ("suppressed", "no_address")
