@@ -184,6 +184,9 @@ class InteractionOut(Schema):
     nps: int | None
     csat: int | None
     author: str | None
+    emotion: str  # careloop.emotion: angry … satisfied; "" not classified yet
+    high_risk: bool
+    emotion_cues: str  # the words that drove it, joined by 、
 
     @staticmethod
     def resolve_author(obj) -> str | None:

@@ -43,3 +43,19 @@ def test_bad_body(agent_li, body, status, message):
     assert response.status_code == status
     assert response.json()["message"] == message
     assert response.json()["field"] == "texts"
+
+
+def test_contact_api_returns_its_emotion(agent_li, team_east):
+    from careloop.customers.tests.factories import make_customer
+
+    zhang = make_customer("张三", team=team_east)
+    api = api_as(agent_li)
+    response = api.post(
+        f"/customers/{zhang.pk}/interactions",
+        {"kind": "complaint", "channel": "phone", "text": "再不退款我就去消协"},
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["emotion"], body["high_risk"], body["emotion_cues"]) == ("angry", True, "消协")
+    listed = api.get(f"/customers/{zhang.pk}/interactions").json()
+    assert listed["items"][0]["emotion_cues"] == "消协"
