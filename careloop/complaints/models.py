@@ -7,6 +7,8 @@ the importer inserts rows with plain SQL.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -55,9 +57,11 @@ class SlaPolicy(models.Model):
     )
     resolution_hours = models.DecimalField(_("解决时限(小时)"), max_digits=7, decimal_places=2)
     business_hours = models.BooleanField(_("按工作时间计"), default=False)
-    warn_ratio = models.DecimalField(_("预警比例"), max_digits=4, decimal_places=2, default=0.8)
+    warn_ratio = models.DecimalField(
+        _("预警比例"), max_digits=4, decimal_places=2, default=Decimal("0.8")
+    )
     head_ratio = models.DecimalField(
-        _("升级部门负责人比例"), max_digits=4, decimal_places=2, default=1.5
+        _("升级部门负责人比例"), max_digits=4, decimal_places=2, default=Decimal("1.5")
     )
 
     class Meta:
@@ -284,6 +288,13 @@ class Complaint(models.Model):
     @property
     def is_online(self) -> bool:
         return self.channel in ONLINE_CHANNELS
+
+    @property
+    def channel_label(self) -> str:
+        """电话 / 在线客服 …; imported rows may carry any text, shown as it is."""
+        if self.channel in self.Channel.values:
+            return str(self.Channel(self.channel).label)
+        return self.channel or "—"
 
     @property
     def is_paused(self) -> bool:

@@ -470,7 +470,8 @@ def complaint_diagnose(
         complaint.department = department
     _advance(complaint, Stage.DIAGNOSING)
     complaint.save()
-    _event(complaint, Kind.DIAGNOSED, actor=user, note=f"{nature}/{root_cause}")
+    labels = f"{complaint.get_nature_display()} · {complaint.get_root_cause_display()}"
+    _event(complaint, Kind.DIAGNOSED, actor=user, note=labels)
     _audit(user, "complaint.diagnose", complaint, nature=nature, root_cause=root_cause)
     return complaint
 
@@ -523,7 +524,7 @@ def complaint_solution_set(
     ComplaintOption.objects.bulk_create(rows)
     _advance(complaint, Stage.SOLUTION)
     complaint.save()
-    _event(complaint, Kind.SOLUTION, actor=user, note=solution_type)
+    _event(complaint, Kind.SOLUTION, actor=user, note=str(complaint.get_solution_type_display()))
     _audit(user, "complaint.solution", complaint, solution_type=solution_type, options=len(rows))
     return complaint
 

@@ -326,8 +326,8 @@ def review(request):
     """复盘: attribution and SLA figures, every number a link to its tickets."""
     if not (request.user.is_admin or request.user.is_supervisor):
         raise PermissionDenied
-    form = forms.ReviewForm(request.GET)
-    since, until = form.period()
+    since, until = forms.ReviewForm(request.GET).period()
+    form = forms.ReviewForm({"since": since, "until": until})  # show the period in the inputs
     report = review_mod.complaint_review(user=request.user, since=since, until=until)
     base = reverse("complaints:list") + "?" + urlencode({"since": since, "until": until})
 

@@ -8,7 +8,7 @@ from careloop.complaints.models import Complaint, ComplaintEvent
 from careloop.core.errors import DomainError
 from careloop.customers.models import Customer
 
-from .factories import frozen, make_customer, make_ticket
+from .factories import at, frozen, make_customer, make_ticket
 
 
 def test_numbers_count_per_day_in_shanghai(db, outbox):
@@ -121,3 +121,20 @@ def test_attachments_are_stored_and_limited(db, outbox, settings, tmp_path):
         make_ticket(attachments=[big])
     assert exc.value.message == "附件 big.pdf 超过 10 MB"
     assert Complaint.objects.count() == 1
+
+
+def test_ack_and_progress_go_through_messaging(db, agent_li, django_capture_on_commit_callbacks):
+    from careloop.messaging.models import ScheduledMessage
+
+    with frozen("2026-11-25 23:30") as t:
+        with django_capture_on_commit_callbacks(execute=True):
+            complaint = make_ticket(channel="wechat")
+        t.set("2026-11-26 10:00")
+        services.complaint_progress_send(complaint=complaint, user=agent_li, text="已安排补发")
+    ack, progress = ScheduledMessage.objects.order_by("id")
+    assert (ack.purpose, ack.source_type) == ("complaint_ack", "complaint")
+    assert ack.source_id == complaint.pk
+    assert ack.respect_quiet_hours is False  # the 1 h acknowledgement goes out at night too
+    assert ack.send_at == at("2026-11-25 23:30")
+    assert (progress.purpose, progress.respect_quiet_hours) == ("complaint_progress", True)
+    assert "已安排补发" in progress.body
