@@ -33,7 +33,7 @@ from careloop.core.errors import DomainError, PermissionDenied
 from careloop.core.phones import InvalidPhone, normalize_phone
 from careloop.customers.models import Customer, Interaction
 from careloop.messaging.models import MessageOptOut, ScheduledMessage
-from careloop.workcal.services import parse_span
+from careloop.workcal.services import parse_span, to_local
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def quiet_hours_shift(moment: datetime) -> datetime:
     """The first moment at or after `moment` outside quiet hours, as aware UTC.
     With 21:00–09:00: 20:59 stays, 21:00 → 09:00 next day, 08:59 → 09:00, 09:00 stays."""
     begins, ends = quiet_hours()
-    local = _local(moment)
+    local = to_local(moment)
     now_time = local.time()
     if begins > ends:  # the quiet period runs over midnight
         if now_time >= begins:
@@ -86,13 +86,7 @@ def quiet_hours_shift(moment: datetime) -> datetime:
 
 
 def in_quiet_hours(moment: datetime) -> bool:
-    return quiet_hours_shift(moment) != _local(moment).astimezone(UTC)
-
-
-def _local(moment: datetime) -> datetime:
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return timezone.localtime(moment)
+    return quiet_hours_shift(moment) != to_local(moment).astimezone(UTC)
 
 
 def _at(day: date, at: time) -> datetime:
@@ -113,7 +107,7 @@ def _cap_window(first: date, last: date) -> tuple[datetime, datetime]:
 def frequency_capped_messages(as_of: datetime) -> QuerySet:
     """`customer_id`s (a subquery) of customers with a scheduled or sent marketing message
     within the frequency window of `as_of`'s day: another marketing message would be capped."""
-    day = _local(as_of).date()
+    day = to_local(as_of).date()
     since, until = _cap_window(day, day)
     return (
         ScheduledMessage.objects.filter(
@@ -166,7 +160,7 @@ def _validated(draft: MessageDraft, now: datetime) -> ScheduledMessage:
         raise DomainError(_("请填写消息内容"), field="body")
     if len(body) > BODY_MAX:
         raise DomainError(_("消息内容最多 %(max)s 字") % {"max": BODY_MAX}, field="body")
-    send_at = _local(draft.not_before or now).astimezone(UTC)
+    send_at = to_local(draft.not_before or now).astimezone(UTC)
     if draft.respect_quiet_hours:
         send_at = quiet_hours_shift(send_at)
     return ScheduledMessage(
@@ -200,7 +194,7 @@ def _apply_rules(messages: list[ScheduledMessage]) -> None:
             do_not_contact.add(pk)
         if channel is not None:
             opt_outs[pk].add(channel)
-    days = [_local(m.send_at).date() for m in marketing]
+    days = [to_local(m.send_at).date() for m in marketing]
     since, until = _cap_window(min(days), max(days))
     taken: dict[int, list[date]] = defaultdict(list)
     existing = ScheduledMessage.objects.filter(
@@ -211,7 +205,7 @@ def _apply_rules(messages: list[ScheduledMessage]) -> None:
         send_at__lt=until,
     ).values_list("customer_id", "send_at")
     for pk, send_at in existing.order_by():
-        taken[pk].append(_local(send_at).date())
+        taken[pk].append(to_local(send_at).date())
     reach = frequency_days()
     for message, day in zip(marketing, days, strict=True):
         pk = message.customer_id

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 PACKAGE_FIRST_YEAR = min(PACKAGE_HOLIDAYS).year
 PACKAGE_LAST_YEAR = max(PACKAGE_HOLIDAYS).year
 OVERRIDE_CACHE_SECONDS = 60
+MAX_BUSINESS_HOURS = 50_000  # ~20 years of working days: beyond that is a caller's mistake
 _warned_years: set[int] = set()
 
 
@@ -110,7 +111,7 @@ class WorkingDays:
 def as_day(value: date | datetime) -> date:
     """A datetime counts as its day in the company's time zone."""
     if isinstance(value, datetime):
-        return _local(value).date()
+        return to_local(value).date()
     return value
 
 
@@ -164,8 +165,9 @@ def business_hours() -> tuple[time, time]:
     return opens, closes
 
 
-def _local(moment: datetime) -> datetime:
-    if timezone.is_naive(moment):  # read as company time, like the API does
+def to_local(moment: datetime) -> datetime:
+    """`moment` in the company's time zone; a naive one is read as company time."""
+    if timezone.is_naive(moment):  # like the API does
         moment = timezone.make_aware(moment)
     return timezone.localtime(moment)
 
@@ -179,9 +181,9 @@ def business_hours_add(start: datetime, hours: float) -> datetime:
     """The moment `hours` business hours after `start` (aware UTC): only the business hours
     (default 09:00–18:00) of working days count, so nights, weekends and public holidays are
     skipped and a 调休 Saturday counts. Friday 17:00 + 2 h is Monday 10:00."""
-    if hours < 0:
-        raise ValueError("hours must be >= 0")
-    moment = _local(start)
+    if not 0 <= hours <= MAX_BUSINESS_HOURS:
+        raise ValueError(f"hours must be between 0 and {MAX_BUSINESS_HOURS}: {hours!r}")
+    moment = to_local(start)
     left = timedelta(hours=hours)
     if not left:
         return moment.astimezone(UTC)
@@ -202,7 +204,7 @@ def business_hours_add(start: datetime, hours: float) -> datetime:
 
 def business_hours_between(start: datetime, end: datetime) -> float:
     """Business hours from `start` to `end` (negative when `end` is earlier)."""
-    start, end = _local(start), _local(end)
+    start, end = to_local(start), to_local(end)
     if end < start:
         return -business_hours_between(end, start)
     opens, closes = business_hours()
@@ -223,7 +225,7 @@ def clock_add(start: datetime, hours: float, *, business: bool) -> datetime:
     """A deadline `hours` after `start`: business hours or plain calendar hours (aware UTC)."""
     if business:
         return business_hours_add(start, hours)
-    return (_local(start) + timedelta(hours=hours)).astimezone(UTC)
+    return (to_local(start) + timedelta(hours=hours)).astimezone(UTC)
 
 
 # Care holidays (lunar festivals and 元旦) ----------------------------------------------------

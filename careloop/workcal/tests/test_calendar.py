@@ -223,3 +223,10 @@ def test_a_datetime_counts_as_its_day_in_shanghai():
     # 2026-02-13 20:00 UTC is Saturday 14 Feb 04:00 in Shanghai, a 调休 working day.
     assert is_working_day(datetime(2026, 2, 13, 20, 0, tzinfo=UTC))
     assert add_working_days(datetime(2026, 2, 13, 20, 0, tzinfo=UTC), 1) == date(2026, 2, 24)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("hours", [-1, 50_001, float("nan")])
+def test_business_hours_add_refuses_nonsense(hours):
+    with pytest.raises(ValueError, match="hours must be between"):
+        business_hours_add(at("2026-11-25 10:00"), hours)
