@@ -184,27 +184,56 @@ class PlannedMessage:
 
 @dataclass
 class PlanResult:
+    """What a run did. Counters always; the entries themselves only when `collect` (the CLI,
+    the API, previews): the nightly job keeps none, so its memory does not grow with the plan."""
+
     as_of: date
     dry_run: bool = False
+    collect: bool = True
     created: list[PlannedTask] = field(default_factory=list)
     suppressed: list[Suppressed] = field(default_factory=list)
     messages: list[PlannedMessage] = field(default_factory=list)
     run_id: int | None = None
     seconds: float = 0.0
+    tally: Counter = field(default_factory=Counter)
+
+    def add_created(self, task: PlannedTask) -> None:
+        self.tally.update(["created", f"created:{task.purpose}", f"priority:{task.priority}"])
+        if self.collect:
+            self.created.append(task)
+
+    def add_suppressed(self, entry: Suppressed) -> None:
+        self.tally.update(
+            ["suppressed", f"suppressed:{entry.purpose}", f"reason:{entry.reason_code}"]
+        )
+        if self.collect:
+            self.suppressed.append(entry)
+
+    def add_message(self, message: PlannedMessage) -> None:
+        if message.status != "suppressed":
+            self.tally["messages"] += 1
+        if self.collect:
+            self.messages.append(message)
 
     def counts(self) -> dict[str, Any]:
         by_purpose: dict[str, dict[str, int]] = defaultdict(lambda: {"created": 0, "suppressed": 0})
-        for task in self.created:
-            by_purpose[task.purpose]["created"] += 1
-        for entry in self.suppressed:
-            by_purpose[entry.purpose]["suppressed"] += 1
+        by_reason: dict[str, int] = {}
+        by_priority: dict[str, int] = {}
+        for key, n in self.tally.items():
+            kind, _sep, name = key.partition(":")
+            if kind in ("created", "suppressed") and name:
+                by_purpose[name][kind] = n
+            elif kind == "reason":
+                by_reason[name] = n
+            elif kind == "priority":
+                by_priority[name] = n
         return {
-            "created": len(self.created),
-            "suppressed": len(self.suppressed),
-            "messages": sum(1 for m in self.messages if m.status != "suppressed"),
+            "created": self.tally["created"],
+            "suppressed": self.tally["suppressed"],
+            "messages": self.tally["messages"],
             "by_purpose": dict(by_purpose),
-            "by_reason": dict(Counter(e.reason_code for e in self.suppressed)),
-            "by_priority": dict(Counter(t.priority for t in self.created)),
+            "by_reason": by_reason,
+            "by_priority": by_priority,
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -312,30 +341,31 @@ def plan_day(
     rules: Iterable[CareRule] | None = None,
     customer_ids: Iterable[int] | None = None,
     now: datetime | None = None,
+    collect: bool = True,
 ) -> PlanResult:
     """Plan day D. `purposes` limits the run (the every-minute event run); `rules` replaces
     the enabled rules (a preview of a draft rule); `customer_ids` limits the customers (why did
-    this customer get nothing?). Both of the latter are for dry runs."""
+    this customer get nothing?). Both of the latter are for dry runs. `collect=False` keeps only
+    the counts (the nightly job)."""
     started = time.monotonic()
     moment = now or run_moment(as_of)
     with transaction.atomic():
         if not dry_run:
             _lock()
-        planner = _Planner(as_of=as_of, now=moment, customer_ids=customer_ids)
-        result = planner.run(_rules(rules, purposes))
-        result.dry_run = dry_run
+        result = PlanResult(as_of=as_of, dry_run=dry_run, collect=collect)
+        _Planner(result, now=moment, customer_ids=customer_ids).run(_rules(rules, purposes))
         result.seconds = round(time.monotonic() - started, 3)
         if dry_run:
-            transaction.set_rollback(True)
+            transaction.set_rollback(True)  # everything above was written, and is undone
         else:
-            result.run_id = _write(result, trigger=trigger, user=user, purposes=purposes)
+            result.run_id = _record(result, trigger=trigger, user=user, purposes=purposes)
     log.info(
         "plan.done",
         extra={
             "as_of": as_of.isoformat(),
             "dry_run": dry_run,
-            "tasks": len(result.created),
-            "suppressions": len(result.suppressed),
+            "tasks": result.tally["created"],
+            "suppressions": result.tally["suppressed"],
             "seconds": result.seconds,
         },
     )
@@ -359,37 +389,39 @@ def _rules(rules: Iterable[CareRule] | None, purposes: list[str] | None) -> list
 
 
 class _Planner:
-    def __init__(self, *, as_of: date, now: datetime, customer_ids: Iterable[int] | None):
-        self.as_of = as_of
+    """Rule by rule in precedence order, candidates in pages of CHUNK customers (keyset on id:
+    no cursor stays open while the page is written). Each page is decided, its messages
+    scheduled, its tasks assigned and written before the next page is read, so later rules see
+    earlier rules' tasks in the database (precedence) and memory holds one page."""
+
+    def __init__(self, result: PlanResult, *, now: datetime, customer_ids: Iterable[int] | None):
+        self.result = result
+        self.as_of = result.as_of
         self.now = now
         self.customer_ids = list(customer_ids) if customer_ids is not None else None
-        self.result = PlanResult(as_of=as_of)
-        self.seen: set[tuple[int, str]] = set()
-        self.taken: dict[int, str] = {}  # customer → the proactive purpose that won today
-        self.extra_drafts: list[dict] = []
         self.proactive_keys = [p.key for p in registry.all_purposes() if p.proactive]
+        self._assigner: Assigner | None = None
 
-    def run(self, rules: list[CareRule]) -> PlanResult:
+    def run(self, rules: list[CareRule]) -> None:
         for rule in rules:
             purpose = registry.get(rule.purpose)
             ctx = PlanContext(
                 as_of=self.as_of, now=self.now, rule=rule, customers=self._audience(rule)
             )
-            for row in self._rows(purpose, ctx):
-                self._decide(purpose, ctx, row)
-            self.extra_drafts += [d | {"rule": rule} for d in purpose.extra_messages(ctx)]
-        self._messages()
-        tasks = [t for t in self.result.created if not t.message_only]
-        if tasks:
-            assigner = Assigner()
-            for task in sorted(tasks, key=lambda t: (PRIORITY_RANK[t.priority], t.due_at)):
-                assigner.assign(task)
-        return self.result
+            for rows in self._pages(purpose, ctx):
+                tasks: list[PlannedTask] = []
+                suppressed: list[Suppressed] = []
+                for row in rows:
+                    decided = self._decide(purpose, ctx, row)
+                    (tasks if isinstance(decided, PlannedTask) else suppressed).append(decided)
+                self._flush(tasks, suppressed)
+            extra = purpose.extra_messages(ctx)
+            for first in range(0, len(extra), CHUNK):
+                self._messages([(None, d) for d in extra[first : first + CHUNK]])
 
     def _audience(self, rule: CareRule) -> QuerySet:
         customers = Customer.objects.all()
-        segment_id = getattr(rule, "audience_id", None)
-        if segment_id:
+        if getattr(rule, "audience_id", None):
             from careloop.segments.selectors import saved_segment_customers
 
             customers = saved_segment_customers(segment=rule.audience)
@@ -397,16 +429,16 @@ class _Planner:
             customers = customers.filter(pk__in=self.customer_ids)
         return customers
 
-    def _rows(self, purpose: Purpose, ctx: PlanContext) -> Iterator[dict]:
+    def _pages(self, purpose: Purpose, ctx: PlanContext) -> Iterator[list[dict]]:
         qs = purpose.candidates(ctx)
         same = CallbackTask.objects.filter(customer_id=OuterRef("pk"), purpose=purpose.key)
         recorded = PlanSuppression.objects.filter(
             customer_id=OuterRef("pk"), purpose=purpose.key, plan_date=self.as_of
         )
+        # Planned or suppressed for this purpose on D already (an earlier run, or another rule
+        # of the same purpose): nothing new to say.
         qs = qs.exclude(Exists(same.filter(plan_date=self.as_of))).exclude(Exists(recorded))
-        qs = qs.annotate(
-            open_task=Exists(same.filter(status__in=CallbackTask.OPEN_STATUSES)),
-        )
+        qs = qs.annotate(open_task=Exists(same.filter(status__in=CallbackTask.OPEN_STATUSES)))
         if purpose.proactive:
             today = CallbackTask.objects.filter(
                 customer_id=OuterRef("pk"), plan_date=self.as_of, purpose__in=self.proactive_keys
@@ -415,45 +447,42 @@ class _Planner:
         if purpose.holdout and ctx.rule.holdout_share:
             qs = qs.annotate(bucket=holdout_bucket(ctx.rule.holdout_salt))
         names = list(dict.fromkeys([*ROW_FIELDS, *qs.query.annotations]))
-        return qs.order_by("pk").values(*names).iterator(chunk_size=CHUNK)
+        qs = qs.order_by("pk").values(*names)
+        last = 0
+        while True:
+            rows = list(qs.filter(pk__gt=last)[:CHUNK])
+            if rows:
+                yield rows
+            if len(rows) < CHUNK:
+                return
+            last = rows[-1]["pk"]
 
-    def _suppress(self, purpose: Purpose, ctx: PlanContext, row: dict, code: str, why: str):
-        self.result.suppressed.append(
-            Suppressed(row["pk"], row["external_id"], purpose.key, code, why, ctx.rule.pk)
-        )
+    def _decide(self, purpose: Purpose, ctx: PlanContext, row: dict) -> PlannedTask | Suppressed:
+        def no(code: str, why: str) -> Suppressed:
+            return Suppressed(row["pk"], row["external_id"], purpose.key, code, why, ctx.rule.pk)
 
-    def _decide(self, purpose: Purpose, ctx: PlanContext, row: dict) -> None:
-        pk = row["pk"]
-        if (pk, purpose.key) in self.seen:  # a second rule of the same purpose
-            return
-        self.seen.add((pk, purpose.key))
         if purpose.proactive and row["do_not_contact"]:
-            self._suppress(purpose, ctx, row, Reason.DO_NOT_CONTACT, _("客户设置了免打扰"))
-            return
+            return no(Reason.DO_NOT_CONTACT, _("客户设置了免打扰"))
         if row["open_task"]:
-            why = _("已有未完成的%(purpose)s任务") % {"purpose": purpose.label}
-            self._suppress(purpose, ctx, row, Reason.DUPLICATE, why)
-            return
+            return no(
+                Reason.DUPLICATE, _("已有未完成的%(purpose)s任务") % {"purpose": purpose.label}
+            )
         share = ctx.rule.holdout_share
         if "bucket" in row and row["bucket"] < share * HOLDOUT_BUCKETS:
             why = _("对照组客户(比例 %(share)s%%),不安排关怀") % {"share": f"{share * 100:g}"}
-            self._suppress(purpose, ctx, row, Reason.HOLDOUT, why)
-            return
-        if purpose.proactive:
-            winner = self.taken.get(pk) or row.get("slot")
-            if winner:
-                why = _("今天已安排更优先的关怀:%(purpose)s") % {
-                    "purpose": registry.get(winner).label
-                }
-                self._suppress(purpose, ctx, row, Reason.PRECEDENCE, why)
-                return
-            self.taken[pk] = purpose.key
-        self.result.created.append(self._task(purpose, ctx, row))
+            return no(Reason.HOLDOUT, why)
+        if purpose.proactive and row.get("slot"):
+            why = _("今天已安排更优先的关怀:%(purpose)s") % {
+                "purpose": registry.get(row["slot"]).label
+            }
+            return no(Reason.PRECEDENCE, why)
+        return self._task(purpose, ctx, row)
 
     def _task(self, purpose: Purpose, ctx: PlanContext, row: dict) -> PlannedTask:
         row["salutation"] = salutation(row)
         tier = row["tier"] or "none"
-        chosen = purpose.methods_for(ctx).get(tier) or purpose.methods_for(ctx).get("none")
+        by_tier = purpose.methods_for(ctx)
+        chosen = by_tier.get(tier) or by_tier.get("none")
         methods = [chosen] if isinstance(chosen, str) else list(chosen or ["phone"])
         calls = [m for m in methods if m not in MESSAGE_METHODS]
         method = calls[0] if calls else methods[0]
@@ -477,12 +506,11 @@ class _Planner:
             message_only=not calls,
         )
         for channel in (m for m in methods if m in MESSAGE_METHODS):
-            body = purpose.message_body(row, ctx) or task.reason
             task.drafts.append(
                 {
                     "purpose": purpose.key,
                     "channel": channel,
-                    "body": body,
+                    "body": purpose.message_body(row, ctx) or task.reason,
                     "marketing": purpose.marketing,
                     "not_before": purpose.message_not_before(row, ctx),
                     "source_type": task.source_type,
@@ -493,26 +521,34 @@ class _Planner:
         task.drafts += purpose.task_messages(row, ctx)
         return task
 
-    def _messages(self) -> None:
-        """Schedule every message in one batch; a message-only task whose message is refused
-        (frequency cap, opt-out) turns into a suppressed entry."""
-        owners: list[tuple[PlannedTask | None, dict, int, str | None]] = []
-        for task in self.result.created:
-            owners += [(task, d, task.customer_id, task.external_id) for d in task.drafts]
-        owners += [(None, d, d["customer_id"], d.get("external_id")) for d in self.extra_drafts]
-        if not owners:
-            return
-        try:
-            from careloop.messaging.services import MessageDraft, messages_schedule_bulk
-        except ImportError:  # the messaging app is not installed: report what would be sent
-            for _task, draft, pk, ext in owners:
-                self.result.messages.append(
-                    PlannedMessage(pk, ext, draft["purpose"], draft["channel"], None, "planned")
-                )
-            return
+    def _flush(self, tasks: list[PlannedTask], suppressed: list[Suppressed]) -> None:
+        """One page: messages, assignment, then the bulk writes."""
+        refused = self._messages([(t, d) for t in tasks for d in t.drafts])
+        suppressed += refused.values()
+        tasks = [t for t in tasks if id(t) not in refused]
+        calls = [t for t in tasks if not t.message_only]
+        if calls:
+            if self._assigner is None:
+                self._assigner = Assigner()
+            for task in sorted(calls, key=lambda t: (PRIORITY_RANK[t.priority], t.due_at)):
+                self._assigner.assign(task)
+        _write(self.as_of, tasks, suppressed)
+        for task in tasks:
+            self.result.add_created(task)
+        for entry in suppressed:
+            self.result.add_suppressed(entry)
+
+    def _messages(self, owned: list[tuple[PlannedTask | None, dict]]) -> dict[int, Suppressed]:
+        """Schedule a page's messages in one batch (quiet hours, frequency cap and opt-out are
+        messaging's); returns the message-only tasks whose message was refused, as suppressed
+        entries keyed by id(task)."""
+        if not owned:
+            return {}
+        from careloop.messaging.services import MessageDraft, messages_schedule_bulk
+
         drafts = [
             MessageDraft(
-                customer_id=pk,
+                customer_id=task.customer_id if task else d["customer_id"],
                 purpose=d["purpose"],
                 body=d["body"],
                 channel=d["channel"],
@@ -521,34 +557,37 @@ class _Planner:
                 source_type=d.get("source_type") or "",
                 source_id=d.get("source_id"),
             )
-            for _task, d, pk, _ext in owners
+            for task, d in owned
         ]
-        refused: set[int] = set()
-        for (task, draft, pk, ext), message in zip(
-            owners, messages_schedule_bulk(drafts), strict=True
-        ):
+        refused: dict[int, Suppressed] = {}
+        for (task, draft), message in zip(owned, messages_schedule_bulk(drafts), strict=True):
             reason = message.suppressed_reason or ""
-            self.result.messages.append(
+            ext = task.external_id if task else draft.get("external_id")
+            self.result.add_message(
                 PlannedMessage(
-                    pk, ext, draft["purpose"], draft["channel"], message.send_at,
-                    message.status, MESSAGE_SUPPRESSION.get(reason, reason),
+                    message.customer_id, ext, draft["purpose"], draft["channel"],
+                    message.send_at, message.status, MESSAGE_SUPPRESSION.get(reason, reason),
                 )
             )  # fmt: skip
             if task is not None and task.message_only and draft.get("main") and reason:
-                refused.add(id(task))
-                code = MESSAGE_SUPPRESSION.get(reason, Reason.FREQUENCY_CAP)
                 why = {
                     "frequency_cap": _("7 天内已发送过营销消息(频率上限)"),
                     "opt_out": _("客户已退订营销消息"),
                 }.get(reason, _("客户设置了免打扰"))
-                self.result.suppressed.append(
-                    Suppressed(pk, ext, task.purpose, code, why, task.rule.pk)
+                refused[id(task)] = Suppressed(
+                    task.customer_id,
+                    task.external_id,
+                    task.purpose,
+                    MESSAGE_SUPPRESSION.get(reason, Reason.FREQUENCY_CAP),
+                    why,
+                    task.rule.pk,
                 )
-        if refused:
-            self.result.created = [t for t in self.result.created if id(t) not in refused]
+        return refused
 
 
-def _write(result: PlanResult, *, trigger: str, user, purposes: list[str] | None) -> int:
+def _write(as_of: date, planned: list[PlannedTask], suppressed: list[Suppressed]) -> None:
+    """One page's tasks and suppressions, in bulk. ignore_conflicts: a row that another run
+    wrote first is skipped by the unique constraints, never duplicated."""
     now = clock.now()
     tasks = [
         CallbackTask(
@@ -565,29 +604,36 @@ def _write(result: PlanResult, *, trigger: str, user, purposes: list[str] | None
             rule_id=t.rule.pk,
             rule_version=t.rule.version,
             reason=t.reason,
-            plan_date=result.as_of,
+            plan_date=as_of,
             source_type=t.source_type,
             source_id=t.source_id,
         )
-        for t in result.created
+        for t in planned
     ]
-    # ignore_conflicts: a row another run wrote first is skipped, never duplicated.
     CallbackTask.objects.bulk_create(tasks, batch_size=CHUNK, ignore_conflicts=True)
     PlanSuppression.objects.bulk_create(
         [
             PlanSuppression(
-                plan_date=result.as_of,
+                plan_date=as_of,
                 customer_id=s.customer_id,
                 purpose=s.purpose,
                 rule_id=s.rule_id,
                 reason_code=s.reason_code,
                 reason=s.reason[:255],
             )
-            for s in result.suppressed
+            for s in suppressed
         ],
         batch_size=CHUNK,
         ignore_conflicts=True,
     )
+
+
+def _record(result: PlanResult, *, trigger: str, user, purposes: list[str] | None) -> int | None:
+    """The PlanRun row (and the audit entry of a person's run). The every-minute event run
+    records nothing when it found nothing."""
+    counts = result.counts()
+    if trigger == PlanRun.Trigger.EVENT and not (counts["created"] or counts["suppressed"]):
+        return None
     run = PlanRun.objects.create(
         as_of=result.as_of,
         dry_run=False,
@@ -595,10 +641,10 @@ def _write(result: PlanResult, *, trigger: str, user, purposes: list[str] | None
         user=user if user is not None and user.pk else None,
         purposes=list(purposes or []),
         finished_at=clock.now(),
-        counts=result.counts(),
+        counts=counts,
     )
     if user is not None and user.pk:
         from careloop.accounts.services import audit_record
 
-        audit_record(actor=user, action="care.plan_run", target=run, detail=run.counts)
+        audit_record(actor=user, action="care.plan_run", target=run, detail=counts)
     return run.pk

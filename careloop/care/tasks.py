@@ -23,7 +23,7 @@ def plan_nightly_job() -> None:
     """Every enabled rule for today (segments were refreshed at 02:00)."""
     from careloop.care.planner import plan_day
 
-    plan_day(as_of=clock.today(), trigger="nightly")
+    plan_day(as_of=clock.today(), trigger="nightly", collect=False)
 
 
 @db_periodic_task(EVERY_MINUTE)
@@ -32,7 +32,7 @@ def plan_events_job() -> None:
     follow-up) for today: a new complaint or a bad answer gets its task within a minute."""
     from careloop.care.planner import plan_day
 
-    plan_day(as_of=clock.today(), purposes=event_purposes(), trigger="event")
+    plan_day(as_of=clock.today(), purposes=event_purposes(), trigger="event", collect=False)
 
 
 @db_periodic_task(EVERY_TEN_MINUTES)

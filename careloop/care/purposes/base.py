@@ -94,7 +94,10 @@ class Purpose:
 
         days = ctx.rule.due_days or PRIORITY_DUE_DAYS[priority]
         if method == "visit":
-            return at_local(add_working_days(ctx.as_of, days), DUE_TIME)
+            key = ("working_days", days)
+            if key not in ctx.extra:  # once per run and rule, not per customer
+                ctx.extra[key] = add_working_days(ctx.as_of, days)
+            return at_local(ctx.extra[key], DUE_TIME)
         return at_local(ctx.day(days), DUE_TIME)
 
     def reason(self, row: dict, ctx: PlanContext) -> str:

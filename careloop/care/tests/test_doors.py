@@ -68,6 +68,12 @@ def test_cli_summary_in_chinese():
     assert CallbackTask.objects.count() == 1
 
 
+def test_events_job_records_no_run_when_nothing_happened():
+    only("complaint_followup")
+    jobs.plan_events_job.call_local()
+    assert not PlanRun.objects.exists()
+
+
 def test_events_job_runs_only_the_event_rules_for_today():
     only("complaint_followup", "wakeup")
     c = customer("今天投诉", lifecycle="dormant", tier="B")
@@ -85,7 +91,12 @@ def test_nightly_job_plans_every_enabled_rule_for_today():
     only("wakeup")
     customer("沉睡", lifecycle="dormant", tier="B")
     jobs.plan_nightly_job.call_local()
-    assert PlanRun.objects.get().trigger == "nightly"
+    run = PlanRun.objects.get()
+    assert (run.trigger, run.counts["created"], run.counts["by_purpose"]) == (
+        "nightly",
+        1,
+        {"wakeup": {"created": 1, "suppressed": 0}},
+    )
     assert CallbackTask.objects.get().plan_date == clock.today()
 
 
