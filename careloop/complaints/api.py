@@ -85,14 +85,6 @@ def get_complaint(request, complaint_id: int):
     return _get(request, complaint_id)
 
 
-@router.post("/complaints/{int:complaint_id}/respond", response=_Detail, summary="首次响应")
-def respond(request, complaint_id: int, payload: NoteIn):
-    services.complaint_respond(
-        complaint=_get(request, complaint_id), user=request.user, note=payload.note
-    )
-    return _get(request, complaint_id)
-
-
 @router.post("/complaints/{int:complaint_id}/diagnose", response=_Detail, summary="诊断")
 def diagnose(request, complaint_id: int, payload: DiagnoseIn):
     data = payload.model_dump()
@@ -166,30 +158,6 @@ def progress(request, complaint_id: int, payload: ProgressIn):
     return Status(201, update)
 
 
-@router.post("/complaints/{int:complaint_id}/pause", response=_Detail, summary="等待客户,暂停计时")
-def pause(request, complaint_id: int, payload: NoteIn):
-    services.complaint_pause(
-        complaint=_get(request, complaint_id), user=request.user, note=payload.note
-    )
-    return _get(request, complaint_id)
-
-
-@router.post("/complaints/{int:complaint_id}/resume", response=_Detail, summary="恢复计时")
-def resume(request, complaint_id: int, payload: NoteIn):
-    services.complaint_resume(
-        complaint=_get(request, complaint_id), user=request.user, note=payload.note
-    )
-    return _get(request, complaint_id)
-
-
-@router.post("/complaints/{int:complaint_id}/resolve", response=_Detail, summary="标记已解决")
-def resolve(request, complaint_id: int, payload: NoteIn):
-    services.complaint_resolve(
-        complaint=_get(request, complaint_id), user=request.user, note=payload.note
-    )
-    return _get(request, complaint_id)
-
-
 @router.post(
     "/complaints/{int:complaint_id}/confirm",
     response=_Detail,
@@ -205,9 +173,28 @@ def confirm(request, complaint_id: int, payload: ConfirmIn):
     return _get(request, complaint_id)
 
 
-@router.post("/complaints/{int:complaint_id}/reopen", response=_Detail, summary="重开投诉")
-def reopen(request, complaint_id: int, payload: NoteIn):
-    services.complaint_reopen(
-        complaint=_get(request, complaint_id), user=request.user, note=payload.note
-    )
-    return _get(request, complaint_id)
+# Actions that take only a note: path, service, summary.
+NOTE_ACTIONS = (
+    ("respond", services.complaint_respond, "首次响应"),
+    ("pause", services.complaint_pause, "等待客户,暂停计时"),
+    ("resume", services.complaint_resume, "恢复计时"),
+    ("resolve", services.complaint_resolve, "标记已解决(需已发送进度通知)"),
+    ("reopen", services.complaint_reopen, "重开投诉"),
+)
+
+
+def _note_action(service):
+    def handler(request, complaint_id: int, payload: NoteIn):
+        service(complaint=_get(request, complaint_id), user=request.user, note=payload.note)
+        return _get(request, complaint_id)
+
+    return handler
+
+
+for _action, _service, _summary in NOTE_ACTIONS:
+    router.post(
+        f"/complaints/{{int:complaint_id}}/{_action}",
+        response=_Detail,
+        summary=_summary,
+        operation_id=f"complaint_{_action}",
+    )(_note_action(_service))

@@ -641,9 +641,10 @@ def complaint_pause(*, complaint: Complaint, user: User, note: str = "") -> Comp
     complaint = _lock_open(complaint)
     if complaint.paused_at is not None:
         raise DomainError(_("计时已暂停"), field="note", code="already_paused")
-    _mark_responded(complaint, actor=user)
+    _mark_responded(complaint, actor=user)  # waiting for the customer means we spoke to them
     complaint.paused_at = clock.now()
-    complaint.resume_stage, complaint.stage = complaint.stage, Stage.WAITING
+    before = Stage.RESPONDED if complaint.stage in {Stage.NEW, Stage.REOPENED, ""} else None
+    complaint.resume_stage, complaint.stage = before or complaint.stage, Stage.WAITING
     complaint.save()
     _event(complaint, Kind.PAUSED, actor=user, note=note)
     _audit(user, "complaint.pause", complaint)

@@ -168,14 +168,25 @@ def _act(
     return redirect("complaints:detail", complaint_id=complaint.pk)
 
 
+# Actions that take only a note: (service, the stage whose form shows a refusal).
+NOTE_ACTIONS = {
+    "respond": (services.complaint_respond, "respond"),
+    "pause": (services.complaint_pause, "pause"),
+    "resume": (services.complaint_resume, "pause"),
+    "resolve": (services.complaint_resolve, "resolve"),
+    "reopen": (services.complaint_reopen, "confirm"),
+}
+
+
 @login_required
 @require_POST
-def respond(request, complaint_id: int):
+def note_action(request, complaint_id: int, action: str):
+    service, stage = NOTE_ACTIONS[action]
     return _act(
         request,
         complaint_id,
-        "respond",
-        lambda c, d: services.complaint_respond(complaint=c, user=request.user, note=d["note"]),
+        stage,
+        lambda c, d: service(complaint=c, user=request.user, note=d["note"]),
         forms.NoteForm,
     )
 
@@ -261,42 +272,6 @@ def progress(request, complaint_id: int):
 
 @login_required
 @require_POST
-def pause(request, complaint_id: int):
-    return _act(
-        request,
-        complaint_id,
-        "pause",
-        lambda c, d: services.complaint_pause(complaint=c, user=request.user, note=d["note"]),
-        forms.NoteForm,
-    )
-
-
-@login_required
-@require_POST
-def resume(request, complaint_id: int):
-    return _act(
-        request,
-        complaint_id,
-        "pause",
-        lambda c, d: services.complaint_resume(complaint=c, user=request.user, note=d["note"]),
-        forms.NoteForm,
-    )
-
-
-@login_required
-@require_POST
-def resolve(request, complaint_id: int):
-    return _act(
-        request,
-        complaint_id,
-        "resolve",
-        lambda c, d: services.complaint_resolve(complaint=c, user=request.user, note=d["note"]),
-        forms.NoteForm,
-    )
-
-
-@login_required
-@require_POST
 def confirm(request, complaint_id: int):
     return _act(
         request,
@@ -306,18 +281,6 @@ def confirm(request, complaint_id: int):
             complaint=c, user=request.user, satisfied=d["satisfied"], note=d["note"]
         ),
         forms.ConfirmForm,
-    )
-
-
-@login_required
-@require_POST
-def reopen(request, complaint_id: int):
-    return _act(
-        request,
-        complaint_id,
-        "confirm",
-        lambda c, d: services.complaint_reopen(complaint=c, user=request.user, note=d["note"]),
-        forms.NoteForm,
     )
 
 

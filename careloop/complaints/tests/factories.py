@@ -10,7 +10,15 @@ from careloop.complaints import services
 from careloop.complaints.models import Complaint, Department
 from careloop.customers.tests.factories import at, make_customer
 
-__all__ = ["at", "department", "frozen", "make_customer", "make_ticket", "run_to_resolved"]
+__all__ = [
+    "at",
+    "department",
+    "diagnose",
+    "frozen",
+    "make_customer",
+    "make_ticket",
+    "run_to_resolved",
+]
 
 
 @contextlib.contextmanager
@@ -56,21 +64,25 @@ def make_ticket(*, actor=None, customer=None, **fields) -> Complaint:
     return services.complaint_create(actor=actor, customer=customer, **fields)
 
 
+def diagnose(complaint: Complaint, user, root_cause: str = "goods") -> Complaint:
+    return services.complaint_diagnose(
+        complaint=complaint,
+        user=user,
+        nature="fact",
+        what_happened="杯盖密封圈缺失",
+        expected_outcome="换新",
+        reported_before=False,
+        root_cause=root_cause,
+    )
+
+
 def run_to_resolved(complaint: Complaint, user) -> Complaint:
     """Respond, diagnose, a process-fix solution, one progress update, resolve."""
     complaint.refresh_from_db()
     if complaint.first_responded_at is None:
         services.complaint_respond(complaint=complaint, user=user, note="已致电客户")
     if not complaint.nature:
-        services.complaint_diagnose(
-            complaint=complaint,
-            user=user,
-            nature="fact",
-            what_happened="杯盖密封圈缺失",
-            expected_outcome="换新",
-            reported_before=False,
-            root_cause="goods",
-        )
+        diagnose(complaint, user)
     services.complaint_solution_set(
         complaint=complaint, user=user, solution_type="process", solution="补发密封圈并质检追溯"
     )

@@ -101,3 +101,19 @@ def test_create_refusal_names_the_field(db, outbox, agent_li):
     assert response.status_code == 400
     assert response.json()["field"] == "channel"
     assert Complaint.objects.count() == 0
+
+
+def test_pause_and_resume_through_the_api(db, outbox, agent_li):
+    complaint = make_ticket(customer=make_customer(team=agent_li.team), severity="A")
+    api = api_as(agent_li)
+    with frozen("2026-11-25 10:00") as t:
+        paused = api.post(f"/complaints/{complaint.pk}/pause", {"note": "等客户拍照"}).json()
+        assert (paused["stage"], paused["paused_at"]) == (
+            "waiting_customer",
+            "2026-11-25T10:00:00+08:00",
+        )
+        again = api.post(f"/complaints/{complaint.pk}/pause", {})
+        assert (again.status_code, again.json()["code"]) == (400, "already_paused")
+        t.tick(hours=3)
+        resumed = api.post(f"/complaints/{complaint.pk}/resume", {}).json()
+    assert (resumed["stage"], resumed["paused_hours"]) == ("responded", "3.00")

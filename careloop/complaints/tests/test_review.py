@@ -5,19 +5,7 @@ from django.urls import reverse
 from careloop.complaints import review, services
 from careloop.customers.models import Interaction
 
-from .factories import at, frozen, make_customer, make_ticket, run_to_resolved
-
-
-def _diagnose(complaint, user, root_cause):
-    services.complaint_diagnose(
-        complaint=complaint,
-        user=user,
-        nature="fact",
-        what_happened="x",
-        expected_outcome="y",
-        reported_before=None,
-        root_cause=root_cause,
-    )
+from .factories import at, diagnose, frozen, make_customer, make_ticket, run_to_resolved
 
 
 def _data(agent, supervisor):
@@ -28,14 +16,14 @@ def _data(agent, supervisor):
     with frozen("2026-11-02 09:00") as t:
         a = make_ticket(customer=wang, severity="A", category="物流延误", product="保温杯")
         t.set("2026-11-02 10:00")  # responded after 1 h
-        _diagnose(a, agent, "place")
+        diagnose(a, agent, "place")
         t.set("2026-11-02 12:00")
         services.complaint_sla_watch()  # nothing due: responded
         b = make_ticket(customer=wang, severity="A", category="物流延误", product="保温杯")
         t.set("2026-11-02 15:00")
         services.complaint_sla_watch()  # b breached (due 14:00)
         c = make_ticket(customer=zhou, severity="C", category="产品质量", product="电饭煲")
-        _diagnose(c, agent, "goods")
+        diagnose(c, agent, "goods")
         run_to_resolved(c, agent)  # resolved 0 h after intake
         services.complaint_resolution_confirm(complaint=c, user=agent, satisfied=False)
         t.set("2026-11-20 10:00")

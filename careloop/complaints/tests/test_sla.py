@@ -173,3 +173,14 @@ def test_watch_is_idempotent_across_runs_and_reopen_starts_a_new_cycle(db, outbo
     assert list(breaches.values_list("cycle", flat=True).order_by("cycle")) == [0, 1]
     complaint.refresh_from_db()
     assert complaint.first_response_due == at("2026-11-25 14:00")
+
+
+def test_the_minute_job_runs_the_watch(db, outbox):
+    from careloop.complaints.tasks import complaint_sla_watch_job
+
+    with frozen("2026-11-25 09:00") as t:
+        complaint = make_ticket(severity="A")
+        t.set("2026-11-25 11:01")
+        complaint_sla_watch_job()
+    kinds = set(complaint.events.values_list("kind", flat=True))
+    assert {"first_response_warning", "first_response_breach"} <= kinds
