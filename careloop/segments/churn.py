@@ -92,8 +92,9 @@ class OrderSummary(NamedTuple):
 class ChurnScores:
     """One value per customer, in the order given; NaN where the model could not be fitted.
 
-    `reason_code` is "" when both models were fitted, else `too_few_repeat_customers`,
-    `bgnbd_fit_failed` or `gamma_gamma_fit_failed` (then only expected_spend is NaN);
+    `reason_code` is "" when both models were fitted, else `too_few_repeat_customers` or
+    `bgnbd_fit_failed` (every value NaN), or `gamma_gamma_fallback` (Gamma-Gamma could not be
+    fitted: expected_spend from each customer's own mean spend, see `fallback_average_spend`);
     `reason` says it in Chinese for the page (a lazy translation: str() it where shown).
     """
 
@@ -387,6 +388,27 @@ def expected_average_spend(params: GammaGammaParams, frequency, monetary_value) 
     return p * (v + x * m) / (p * x + q - 1)
 
 
+# The documented fallback when Gamma-Gamma cannot be fitted (reason code below): expected
+# purchases × the customer's own average order value, without shrinkage. Gamma-Gamma needs the
+# customers' mean spends to look like one Gamma population with a finite mean (q > 1) and to
+# be at most weakly correlated with frequency. Data mixing consumers (orders of ¥100s) and
+# businesses (orders of ¥10,000s–¥100,000s), as the demo does, has a tail so heavy that the
+# maximum-likelihood q falls to ≤ 1 (an infinite mean spend): no expectation exists, so
+# rather than leave expected_spend_12m empty the job uses each customer's own mean.
+GAMMA_GAMMA_FALLBACK = "gamma_gamma_fallback"
+
+
+def fallback_average_spend(monetary_value) -> np.ndarray:
+    """Spend per purchase when Gamma-Gamma cannot be fitted: the customer's own mean spend;
+    for a customer without one (no spend recorded, or x = 0 where `monetary_value` counts
+    repeat purchases only) the mean of those who have one (the role Gamma-Gamma's population
+    mean plays for them), 0 when nobody has one."""
+    (m,) = _as_arrays(monetary_value)
+    has_own = (m > 0) & np.isfinite(m)
+    population = float(m[has_own].mean()) if has_own.any() else 0.0
+    return np.where(has_own, m, population)
+
+
 # ---------------------------------------------------------------- both, for the segment job
 
 
@@ -421,11 +443,11 @@ def churn_scores(frequency, recency, T, monetary, *, horizon: float = 52.0) -> C
         return ChurnScores(
             p_alive=alive,
             expected_purchases=purchases,
-            expected_spend=nan,
+            expected_spend=purchases * fallback_average_spend(m),
             bgnbd=bgnbd,
             gamma_gamma=None,
-            reason_code="gamma_gamma_fit_failed",
-            reason=_("消费金额模型拟合失败，无法估计预期消费"),
+            reason_code=GAMMA_GAMMA_FALLBACK,
+            reason=_("消费金额模型无法拟合，预计消费按客户自身平均客单价估算"),
         )
     spend = purchases * expected_average_spend(gamma_gamma, x, m)
     return ChurnScores(

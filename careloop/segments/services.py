@@ -95,7 +95,9 @@ class SegmentResult:
     lifecycle: dict[str, int] = field(default_factory=dict)
     tier: dict[str, int] = field(default_factory=dict)
     value_class: dict[str, int] = field(default_factory=dict)
-    churn_model: str = ""  # "" when fitted, else the reason code from careloop.segments.churn
+    # "" when both models were fitted, else the reason code from careloop.segments.churn
+    # (`gamma_gamma_fallback`: expected spend from each customer's own average order value)
+    churn_model: str = ""
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -261,7 +263,8 @@ def _build_churn(cursor, rules: SegmentRules) -> str:
         gamma_gamma = churn.fit_gamma_gamma(x[sample], m[sample])
         spend = purchases * churn.expected_average_spend(gamma_gamma, x, m)
     except churn.ChurnModelError:
-        spend, reason = np.full(len(x), np.nan), "gamma_gamma_fit_failed"
+        # Documented fallback (churn.GAMMA_GAMMA_FALLBACK): purchases × own average order value.
+        spend, reason = purchases * churn.fallback_average_spend(m), churn.GAMMA_GAMMA_FALLBACK
     risk = np.round(1.0 - alive, 4)
     spend = np.round(spend, 2)
 

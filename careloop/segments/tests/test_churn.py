@@ -203,8 +203,35 @@ def test_churn_scores_say_why_with_too_few_repeat_customers():
 def test_churn_scores_without_spend_keep_p_alive(cdnow):
     scores = churn.churn_scores(cdnow["x"], cdnow["t_x"], cdnow["T"], np.zeros(2357))
 
-    assert scores.reason_code == "gamma_gamma_fit_failed" and scores.gamma_gamma is None
-    assert np.isnan(scores.expected_spend).all() and not np.isnan(scores.p_alive).any()
+    assert scores.reason_code == "gamma_gamma_fallback" and scores.gamma_gamma is None
+    assert (scores.expected_spend == 0).all() and not np.isnan(scores.p_alive).any()
+
+
+def test_consumers_mixed_with_businesses_fall_back_to_own_average_spend(cdnow):
+    """Every third repeat buyer spends 500× as much (a business among consumers): the mean
+    spends' tail is too heavy for one Gamma (q ≤ 1), so Gamma-Gamma is refused and the
+    expected spend is the expected purchases × the customer's own mean spend."""
+    m = cdnow["zbar"].copy()
+    repeat = np.flatnonzero(cdnow["x"] > 0)
+    m[repeat[::3]] *= 500
+    with pytest.raises(churn.ChurnModelError, match="q ≤ 1"):
+        churn.fit_gamma_gamma(cdnow["x"], m)
+
+    scores = churn.churn_scores(cdnow["x"], cdnow["t_x"], cdnow["T"], m, horizon=39)
+
+    assert scores.reason_code == "gamma_gamma_fallback"
+    assert str(scores.reason) == "消费金额模型无法拟合，预计消费按客户自身平均客单价估算"
+    own = churn.fallback_average_spend(m)
+    assert scores.expected_spend == pytest.approx(scores.expected_purchases * own)
+    first = repeat[0]  # a business: 500 × its mean spend of 22.35 per purchase
+    assert (cdnow["zbar"][first], own[first]) == (22.35, 11175.0)
+    one_timer = np.flatnonzero(cdnow["x"] == 0)[0]  # no repeat spend: the mean of those with one
+    assert own[one_timer] == pytest.approx(m[repeat].mean())
+
+
+def test_fallback_average_spend_by_hand():
+    assert churn.fallback_average_spend([10.0, 0.0, 30.0, np.nan]).tolist() == [10, 20, 30, 20]
+    assert churn.fallback_average_spend([0.0, 0.0]).tolist() == [0, 0]
 
 
 def test_too_few_repeat_customers_refuse_to_fit():

@@ -335,6 +335,28 @@ def test_churn_risk_and_expected_spend_from_the_fitted_models():
     assert recent.expected_spend_12m > gone.expected_spend_12m >= 0
 
 
+def test_expected_spend_falls_back_to_own_average_order_value():
+    """Consumers (¥100 orders) among businesses (¥50,000): no single Gamma fits their mean
+    spends (q ≤ 1), so expected spend = expected purchases × the customer's own average order
+    value, flagged as `gamma_gamma_fallback`; the same order days give the same purchases."""
+    for i in range(30):
+        gaps = [10 + i, 40 + 2 * i, 90 + 3 * i, 200 + i]
+        amount = "50000" if i % 3 == 0 else str(100 + i)
+        buyer(f"复购{i}", *[(g, amount) for g in gaps[: 2 + i % 3]])
+    buyer("常来", (2, "100"), (30, "100"), (60, "100"), (90, "100"))
+    buyer("久未来", (300, "100"), (320, "100"), (340, "100"), (360, "100"))
+    small = buyer("小客户", (5, "80"), (50, "120"), (100, "100"))
+    big = buyer("大客户", (5, "80000"), (50, "120000"), (100, "100000"))
+    out = StringIO()
+    call_command("segment", "--as-of", D.isoformat(), stdout=out)
+    small.refresh_from_db()
+    big.refresh_from_db()
+    assert "预计消费按客户自身平均客单价估算" in out.getvalue()
+    assert small.churn_risk == big.churn_risk
+    assert small.expected_spend_12m > 0
+    assert big.expected_spend_12m == pytest.approx(1000 * small.expected_spend_12m, abs=10)
+
+
 def test_too_few_repeat_buyers_leave_churn_risk_empty():
     c = buyer("一次", (10, "100"))
     result = segment_customers(as_of=D)

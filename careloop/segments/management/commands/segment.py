@@ -84,8 +84,10 @@ class Command(BaseCommand):
         self.stdout.write(_("价值等级:") + "、".join(tiers))
         kinds = [f"{classes.get(k, _('无'))} {v}" for k, v in result.value_class.items() if k]
         self.stdout.write(_("价值类别:") + "、".join(kinds))
-        if result.churn_model == "gamma_gamma_fit_failed":
-            self.stdout.write(_("预计消费未计算:消费金额模型拟合失败(流失风险已计算)"))
+        if result.churn_model == "gamma_gamma_fallback":
+            self.stdout.write(
+                _("预计消费按客户自身平均客单价估算:消费金额模型(Gamma-Gamma)无法拟合")
+            )
         elif result.churn_model == "too_few_repeat_customers":
             self.stdout.write(_("流失风险未计算:复购客户太少,无法估计"))
         elif result.churn_model:
