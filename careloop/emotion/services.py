@@ -15,6 +15,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from careloop.accounts.services import audit_record
 from careloop.core.errors import DomainError
 from careloop.customers.models import Interaction
 from careloop.emotion.classifier import EmotionResult, classify
@@ -90,7 +91,7 @@ def interactions_classify(
     if since is not None:
         rows = rows.filter(occurred_at__gte=since)
     fields = ("pk", "text", "emotion", "high_risk", "emotion_cues")
-    last, changed = 0, 0
+    last, changed, high_risk = 0, 0, 0
     while True:
         chunk = list(rows.filter(pk__gt=last).values_list(*fields)[:batch])
         if not chunk:
@@ -103,6 +104,19 @@ def interactions_classify(
         with transaction.atomic():
             _update(updates)
         changed += len(updates)
+        high_risk += sum(1 for row in updates if row[2])
+    if changed:  # a supervisor can see why flags appeared or changed on many contacts at once
+        audit_record(
+            actor=None,
+            action="emotion.backfill",
+            target_type="interaction",
+            detail={
+                "changed": changed,
+                "high_risk": high_risk,
+                "since": since.isoformat() if since else None,
+                "reclassify": reclassify,
+            },
+        )
     log.info("emotion.backfill", extra={"changed": changed, "reclassify": reclassify})
     return changed
 

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from careloop.accounts.models import AuditLog
 from careloop.core.errors import DomainError
 from careloop.customers.models import Interaction
 from careloop.customers.services import customer_note_add, interaction_create
@@ -132,7 +133,7 @@ def test_backfill_classifies_unclassified_rows_in_batches(zhang):
     # per batch of 2: one SELECT, one UPDATE (and the batch's savepoint pair); a last SELECT
     selects = [q for q in queries if q["sql"].startswith("SELECT")]
     updates = [q for q in queries if q["sql"].startswith("UPDATE")]
-    assert (len(selects), len(updates)) == (4, 3)
+    assert (len(selects), len(updates)) == (4, 3)  # and one INSERT: the audit entry
     got = {i.text: (i.emotion, i.high_risk, i.emotion_cues) for i in Interaction.objects.all()}
     assert got == {
         "我要去12315": ("angry", True, "12315"),
@@ -146,6 +147,8 @@ def test_backfill_classifies_unclassified_rows_in_batches(zhang):
     )
     assert interactions_classify() == 0  # nothing left to do
     assert interactions_classify(reclassify=True) == 0  # and nothing changed
+    (entry,) = AuditLog.objects.filter(action="emotion.backfill")
+    assert entry.detail == {"changed": 5, "high_risk": 2, "since": None, "reclassify": False}
 
 
 def test_backfill_since_and_reclassify(zhang):
