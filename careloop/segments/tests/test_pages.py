@@ -105,6 +105,20 @@ def test_list_shows_health_reasons_on_the_score(client, supervisor_zhao, segment
     assert 'title="最近一次下单 100 天前' in page
 
 
+def test_overview_says_when_expected_spend_is_the_fallback(client, supervisor_zhao, segmented):
+    run = SegmentRun.objects.create(
+        as_of=clock.today(), status="done", counts={"churn_model": "gamma_gamma_fallback"}
+    )
+    client.force_login(supervisor_zhao)
+    page = client.get(reverse("segments:overview")).content.decode()
+    assert "预计未来12个月消费按客户自身平均客单价估算" in page
+    run.counts = {"churn_model": "fitted"}
+    run.save()
+    assert (
+        'data-testid="churn-model"' not in client.get(reverse("segments:overview")).content.decode()
+    )
+
+
 def test_360_before_any_segmentation(client, supervisor_zhao, team_east):
     c = make_customer("新来", team=team_east)
     client.force_login(supervisor_zhao)
