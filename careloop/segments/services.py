@@ -642,11 +642,26 @@ def saved_segment_update(
     return _save_audited(segment, actor=actor, action="segment.update", detail=detail)
 
 
+def _used_by(segment: SavedSegment) -> list[str]:
+    """What still points at the segment (care rules, campaigns …), by verbose name. Deleting
+    under a rule would turn its audience into everyone (SET_NULL), so any use refuses."""
+    users = []
+    for relation in SavedSegment._meta.related_objects:
+        if relation.one_to_many and getattr(segment, relation.get_accessor_name()).exists():
+            users.append(str(relation.related_model._meta.verbose_name))
+    return users
+
+
 @transaction.atomic
 def saved_segment_delete(*, actor, segment: SavedSegment) -> None:
-    """Delete a segment; refused while a care rule or campaign still uses it (PROTECT)."""
+    """Delete a segment; refused while a care rule or campaign still uses it."""
     if not segment.is_editable_by(actor):
         raise SegmentNotEditable(_("无权删除该分群"))
+    if users := _used_by(segment):
+        raise SegmentInUse(
+            _("分群“%(name)s”正被%(users)s使用,不能删除")
+            % {"name": segment.name, "users": "、".join(users)}
+        )
     detail = _described(segment)
     target_id = str(segment.pk)
     try:

@@ -233,3 +233,16 @@ def test_count_is_capped_like_the_list(people, team_east):
     segment = SavedSegment.objects.create(name="华东", team=team_east, filters={"region": "华东"})
     assert saved_segment_count(segment=segment, cap=1) == 2  # more than 1
     assert saved_segment_count(segment=segment, cap=None) == 2
+
+
+def test_a_segment_a_care_rule_uses_cannot_be_deleted(supervisor_zhao):
+    from careloop.care.models import CareRule
+
+    segment = saved_segment_create(actor=supervisor_zhao, name="沉睡 A", filters={"tier": "A"})
+    CareRule.objects.create(purpose="wakeup", name="唤醒 A 类", audience=segment)
+    with pytest.raises(DomainError) as exc:
+        saved_segment_delete(actor=supervisor_zhao, segment=segment)
+    assert exc.value.code == "segment_in_use"
+    assert exc.value.message == "分群“沉睡 A”正被关怀规则使用,不能删除"
+    assert SavedSegment.objects.filter(pk=segment.pk).exists()
+    assert not AuditLog.objects.filter(action="segment.delete").exists()
