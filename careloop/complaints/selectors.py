@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from careloop.accounts.models import User
 from careloop.complaints import review, sla
-from careloop.complaints.models import Complaint, ComplaintStep, Department
+from careloop.complaints.models import Complaint, ComplaintEvent, ComplaintStep, Department
 from careloop.core import clock
 from careloop.core.errors import NotFound
 
@@ -31,6 +31,7 @@ class ComplaintFilters:
     department: int | None = None
     breached: bool = False
     converted: bool = False
+    escalated_to: int | None = None  # complaints whose warning/escalation notified this user
     since: date | None = None
     until: date | None = None
 
@@ -76,6 +77,9 @@ def complaint_list(*, user: User, filters: ComplaintFilters) -> QuerySet[Complai
         qs = qs.filter(review.breached())
     if filters.converted:
         qs = qs.filter(review.converted())
+    if filters.escalated_to:
+        notified = ComplaintEvent.objects.filter(notify_id=filters.escalated_to)
+        qs = qs.filter(pk__in=notified.values("complaint_id"))
     if filters.since:
         qs = qs.filter(opened_at__gte=clock.day_start(filters.since))
     if filters.until:

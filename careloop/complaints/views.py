@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -54,6 +55,8 @@ def _teams(user) -> list[Team]:
 @login_required
 def complaint_list(request):
     filters = forms.ComplaintFilterForm(request.GET).filters()
+    if request.GET.get("mine"):
+        filters = replace(filters, escalated_to=request.user.pk)
     page = paginate(
         selectors.complaint_list(user=request.user, filters=filters),
         request.GET.get("page"),
@@ -75,6 +78,7 @@ def complaint_list(request):
         ],
         "severity_choices": Complaint.Severity.choices,
         "now": services.clock.now(),
+        "mine": bool(request.GET.get("mine")),
     }
     if request.headers.get("HX-Request"):
         return render(request, "complaints/list.html#results", context)

@@ -138,3 +138,31 @@ def test_ack_and_progress_go_through_messaging(db, agent_li, django_capture_on_c
     assert ack.send_at == at("2026-11-25 23:30")
     assert (progress.purpose, progress.respect_quiet_hours) == ("complaint_progress", True)
     assert "已安排补发" in progress.body
+
+
+def test_numbers_are_unique_under_concurrent_intake(transactional_db, outbox):
+    """Four intakes at once on the same day: four different numbers, none lost."""
+    import threading
+
+    from django.db import connection
+
+    customer = make_customer()
+    numbers: list[str] = []
+    errors: list[Exception] = []
+
+    def intake():
+        try:
+            numbers.append(make_ticket(customer=customer).number)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    with frozen("2026-11-25 10:00"):
+        threads = [threading.Thread(target=intake) for _i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    assert sorted(numbers) == [f"TS20261125-{n:04d}" for n in range(1, 5)]

@@ -169,3 +169,17 @@ def test_full_lifecycle_through_the_page_forms(client, outbox, agent_li, east_cu
     assert complaint.chosen_option == option
     assert complaint.reported_before is True
     assert "回访确认满意" in response.content.decode()
+
+
+def test_supervisor_lists_the_complaints_escalated_to_them(
+    client, outbox, supervisor_zhao, east_customer
+):
+    with frozen("2026-11-25 09:00") as t:
+        late = make_ticket(customer=east_customer, severity="A")
+        make_ticket(customer=east_customer, severity="C")
+        t.set("2026-11-25 11:30")
+        services.complaint_sla_watch()
+    client.force_login(supervisor_zhao)
+    body = client.get(reverse("complaints:list"), {"mine": "1"}).content.decode()
+    assert body.count('class="complaint-row"') == 1 and late.number in body
+    assert "已升级" in body
