@@ -14,6 +14,8 @@ from careloop.customers.models import Interaction
 from careloop.customers.tests.factories import make_contact, make_customer
 
 ROOT = Path(__file__).resolve().parents[3]
+SCRIPT = Path(sys.executable).parent / "careloop"  # .venv/bin/careloop, the console script
+CARELOOP = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "careloop"]
 KEYS = ["text", "emotion", "polarity", "intensity", "high_risk", "cues"]
 
 
@@ -68,9 +70,9 @@ def test_backfill(team_east):
 
 
 def test_console_script_prints_only_json(tmp_path):
-    env = {**os.environ, "CARELOOP_DATA_DIR": str(tmp_path)}
+    env = {**os.environ, "CARELOOPOOP_DATA_DIR": str(tmp_path)}
     done = subprocess.run(
-        [str(ROOT / ".venv/bin/careloop"), "emotion", "我要去消協投訴", "点赞👍", "--json"],
+        [*CARELOOP, "emotion", "我要去消協投訴", "点赞👍", "--json"],
         capture_output=True,
         text=True,
         env=env,
@@ -83,7 +85,7 @@ def test_console_script_prints_only_json(tmp_path):
         ("satisfied", False, ["点赞", "👍"]),
     ]
     failed = subprocess.run(
-        [str(ROOT / ".venv/bin/careloop"), "emotion", "--json"],
+        [*CARELOOP, "emotion", "--json"],
         capture_output=True,
         text=True,
         env=env,
