@@ -30,6 +30,7 @@ def test_complaint_lifecycle(page: Page, live_server, agent_li, supervisor_zhao,
 
     page.get_by_role("button", name="首次响应").click()
     expect(page.get_by_test_id("stage")).to_have_text("已响应")
+    shot(page, "complaint-ticket")
 
     diagnose = page.locator('form[data-stage="diagnose"]')
     diagnose.get_by_label("投诉性质").select_option("fact")

@@ -10,7 +10,7 @@ from careloop.complaints.models import Complaint, Department
 from careloop.complaints.selectors import ComplaintFilters
 from careloop.core import clock
 
-BLANK = [("", "—")]
+BLANK = [("", _("请选择"))]
 
 
 class DateInput(forms.DateInput):
@@ -47,7 +47,7 @@ class ComplaintForm(forms.Form):
 
 
 class DiagnoseForm(forms.Form):
-    nature = forms.ChoiceField(label=_("投诉性质"), choices=Complaint.Nature.choices)
+    nature = forms.ChoiceField(label=_("投诉性质"), choices=[*BLANK, *Complaint.Nature.choices])
     what_happened = forms.CharField(label=_("发生了什么"), widget=forms.Textarea(attrs={"rows": 2}))
     expected_outcome = forms.CharField(
         label=_("客户期望的结果"), widget=forms.Textarea(attrs={"rows": 2})
@@ -59,7 +59,7 @@ class DiagnoseForm(forms.Form):
         ),
     )
     root_cause = forms.ChoiceField(
-        label=_("根因维度(人/货/场)"), choices=Complaint.RootCause.choices
+        label=_("根因维度(人/货/场)"), choices=[*BLANK, *Complaint.RootCause.choices]
     )
     root_cause_note = forms.CharField(label=_("根因说明"), required=False)
     category = forms.CharField(label=_("类别"), max_length=64, required=False)
@@ -69,7 +69,9 @@ class DiagnoseForm(forms.Form):
 
 
 class SolutionForm(forms.Form):
-    solution_type = forms.ChoiceField(label=_("方案类型"), choices=Complaint.SolutionType.choices)
+    solution_type = forms.ChoiceField(
+        label=_("方案类型"), choices=[*BLANK, *Complaint.SolutionType.choices]
+    )
     solution = forms.CharField(label=_("方案说明"), widget=forms.Textarea(attrs={"rows": 2}))
     options = forms.CharField(
         label=_("补偿选项(每行一个:说明|金额)"),
