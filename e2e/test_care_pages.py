@@ -30,6 +30,9 @@ def test_supervisor_tunes_a_rule_runs_the_plan_and_reassigns(
             tier="B",
             r_days=100 + i,
         )
+    customer(
+        "免打扰客户", team=team_east, lifecycle="dormant", tier="B", r_days=90, do_not_contact=True
+    )
 
     login(page, live_server, supervisor_zhao)
     page.goto(f"{live_server.url}/care/rules/")
@@ -68,6 +71,9 @@ def test_supervisor_tunes_a_rule_runs_the_plan_and_reassigns(
     expect(page.get_by_test_id("plan-total")).to_have_text("8")
     expect(page.locator("tr.purpose-row[data-purpose=wakeup]")).to_contain_text("8")
     expect(page.locator("tr.load-row", has_text="李客服")).to_contain_text("8 / 40")
+    expect(page.get_by_test_id("plan-suppressed")).to_have_text("1")
+    expect(page.locator("tr.suppression-row")).to_contain_text("免打扰客户")
+    expect(page.locator("tr.suppression-row")).to_contain_text("客户设置了免打扰")
     page.wait_for_timeout(300)  # the chart's animation
     shot(page, "care-plan")
 

@@ -36,6 +36,8 @@ from careloop.core.pagination import COUNT_CAP, paginate
 from careloop.customers import selectors as customer_selectors
 
 PREVIEW_SAMPLE = 10
+PLAN_AGENTS = 20  # the plan page lists the most loaded agents; the agents page has them all
+STATUS_POLLS = 300  # the plan page asks about a started run every 2 s for up to 10 minutes
 
 
 def _require_planner(user) -> None:
@@ -109,7 +111,6 @@ def rule_preview(request, rule_id: int):
         return render(request, "care/rule_form.html#preview", context)
     try:
         draft = services.care_rule_draft(rule=rule, **form.fields_for_service())
-        draft.audience = form.cleaned_data.get("audience")
         count, sample = services.care_rule_preview(
             rule_or_draft=draft, user=request.user, sample=PREVIEW_SAMPLE
         )
@@ -154,12 +155,16 @@ def plan(request):
         "as_of": as_of,
         "is_today": as_of == clock.today(),
         "overview": overview,
-        "loads": pages.agent_loads(user=request.user),
+        "loads": pages.agent_loads(
+            agents=pages.agent_load_queryset(request.user).order_by("-n_open", "username")[
+                :PLAN_AGENTS
+            ]
+        ),
         "sla": pages.sla_at_risk(user=request.user),
         "sla_tasks": _flag_overdue(pages.sla_tasks(user=request.user)),
         "run": pages.latest_run(as_of=as_of),
         "priorities": [label for _value, label in pages.Priority.choices],
-        "after": request.GET.get("after", ""),
+        "after": request.GET["after"] if request.GET.get("after", "").isdigit() else "",
         **_suppression_context(request, as_of),
     }
     return render(request, "care/plan.html", context)
@@ -221,13 +226,20 @@ def plan_status(request):
     """htmx: the result of the run started after run id `after`, or "正在生成…" (polled)."""
     _require_planner(request.user)
     as_of = _plan_date(request)
-    after = int(request.GET.get("after") or 0)
+    after = int(request.GET["after"]) if request.GET.get("after", "").isdigit() else 0
     run = (
         PlanRun.objects.filter(as_of=as_of, pk__gt=after, trigger=PlanRun.Trigger.MANUAL)
         .order_by("-id")
         .first()
     )
-    context = {"as_of": as_of, "after": str(after), "new_run": run}
+    tries = int(request.GET.get("tries") or 0) + 1
+    context = {
+        "as_of": as_of,
+        "after": str(after),
+        "new_run": run,
+        "tries": tries,
+        "gave_up": run is None and tries > STATUS_POLLS,
+    }
     return render(request, "care/plan.html#run_status", context)
 
 
@@ -367,15 +379,15 @@ def customer_today(request, customer_id: int):
     for entry in found:
         entry.task = tasks.get(entry.task_id)
         entry.reason_label = pages.REASON_LABELS.get(entry.reason_code, "")
-    order = {"created": 0, "pending": 1, "suppressed": 2, "not_candidate": 3}
-    found.sort(key=lambda e: order.get(e.outcome, 9))
+    order = {"created": 0, "pending": 1, "suppressed": 2}
+    decided = sorted((e for e in found if e.outcome in order), key=lambda e: order[e.outcome])
     return render(
         request,
         "care/customer_today.html",
         {
             "customer": customer,
             "found": found,
-            "today": clock.today(),
-            "user_may_plan": pages.may_plan(request.user),
+            "decided": decided,
+            "not_candidates": [e for e in found if e.outcome == "not_candidate"],
         },
     )

@@ -357,7 +357,12 @@ def test_run_now_runs_the_plan_and_shows_the_result(client, supervisor_zhao, tea
     pending = client.get(
         reverse("care:plan_status"), {"date": clock.today().isoformat(), "after": run.pk}
     ).content.decode()
-    assert "正在生成计划" in pending
+    assert "正在生成计划" in pending and "tries=1" in pending
+    late = client.get(
+        reverse("care:plan_status"),
+        {"date": clock.today().isoformat(), "after": run.pk, "tries": 300},
+    ).content.decode()
+    assert "计划仍在后台生成" in late and "hx-get" not in late
 
 
 # --- tasks -----------------------------------------------------------------------------------
@@ -572,9 +577,28 @@ def test_today_panel_explains_created_suppressed_and_not_candidate(
     assert "被抑制 · 优先级让位" in birthday and "沉睡唤醒" in birthday
     retention = html[html.index('data-purpose="retention"') :]
     assert "不符合触发条件" in retention[: retention.index("</li>")]
+    # 10 enabled rules (announcement is off by default): 1 created, 1 suppressed, 8 not met.
+    assert "8 项关怀未触发" in html
+    assert html.count("explain-not_candidate") == 8
 
 
 def test_today_panel_is_scoped(client, supervisor_zhao, team_south):
     c = dormant("王五", team_south)
     client.force_login(supervisor_zhao)
     assert client.get(reverse("care:customer_today", args=[c.pk])).status_code == 404
+
+
+def test_admin_sees_every_team_and_filters_by_team(
+    client, admin_wang, agent_chen, team_east, team_south
+):
+    make_task(dormant("甲", team_east))
+    make_task(dormant("乙", team_south), assignee=agent_chen)
+    make_task(dormant("丙", team_south))
+    client.force_login(admin_wang)
+    url = reverse("care:tasks")
+    html = client.get(url).content.decode()
+    assert html.count('class="task-row') == 3 and "华南一组" in html
+    south = client.get(url, {"team": team_south.pk, "assignee": "-"}).content.decode()
+    assert south.count('class="task-row') == 1 and "丙" in south
+    plan = client.get(reverse("care:plan")).content.decode()
+    assert plan.count('class="team-row"') == 2
