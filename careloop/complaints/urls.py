@@ -9,6 +9,11 @@ urlpatterns = [
     path("new/", views.complaint_new),
     path("review/", views.review, name="review"),
     path("<int:complaint_id>/", views.complaint_detail, name="detail"),
+    path(
+        "<int:complaint_id>/attachments/<int:attachment_id>/",
+        views.attachment,
+        name="attachment",
+    ),
     path("<int:complaint_id>/respond/", views.note_action, {"action": "respond"}, name="respond"),
     path("<int:complaint_id>/diagnose/", views.diagnose, name="diagnose"),
     path("<int:complaint_id>/solution/", views.solution, name="solution"),

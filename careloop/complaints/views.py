@@ -8,7 +8,7 @@ from dataclasses import replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -131,6 +131,16 @@ def _diagnose_initial(c: Complaint) -> dict:
         "category": c.category,
         "department": c.department_id,
     }
+
+
+@login_required
+def attachment(request, complaint_id: int, attachment_id: int):
+    """An attachment, only for users who may see the complaint (never a public media URL)."""
+    complaint = _complaint(request, complaint_id)
+    item = complaint.attachments.filter(pk=attachment_id).first()
+    if item is None:
+        raise Http404(_("附件不存在"))
+    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.name)
 
 
 @login_required

@@ -183,3 +183,19 @@ def test_supervisor_lists_the_complaints_escalated_to_them(
     body = client.get(reverse("complaints:list"), {"mine": "1"}).content.decode()
     assert body.count('class="complaint-row"') == 1 and late.number in body
     assert "已升级" in body
+
+
+def test_attachments_download_only_within_scope(
+    client, outbox, agent_li, agent_chen, east_customer, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    photo = services.Attachment(name="漏水.jpg", content=b"\xff\xd8jpeg")
+    complaint = make_ticket(customer=east_customer, attachments=[photo])
+    item = complaint.attachments.get()
+    url = reverse("complaints:attachment", args=[complaint.pk, item.pk])
+    client.force_login(agent_li)
+    assert url in client.get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
+    response = client.get(url)
+    assert b"".join(response.streaming_content) == b"\xff\xd8jpeg"
+    client.force_login(agent_chen)
+    assert client.get(url).status_code == 404
