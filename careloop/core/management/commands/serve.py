@@ -1,8 +1,9 @@
 """`careloop serve`: the web server and the background worker in one command (embedded mode).
 
-Both run as child processes (`careloop runserver --noreload` and `careloop worker`); this
-process watches them. Ctrl-C (or SIGTERM) stops both; if one of them exits, the other is stopped
-too. Production runs `gunicorn careloop.wsgi` and `careloop worker` under a process manager.
+The embedded database is migrated first. Both run as child processes (`careloop runserver
+--noreload` and `careloop worker`); this process watches them. Ctrl-C (or SIGTERM) stops both;
+if one of them exits, the other is stopped too. Production runs `gunicorn careloop.wsgi` and
+`careloop worker` under a process manager.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 import time
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
@@ -95,6 +97,8 @@ class Command(BaseCommand):
             raise CommandError(
                 _("端口 %(port)d 已被占用；请用 --port 换一个端口。") % {"port": port}
             )
+        # Embedded mode: the worker's per-minute jobs need the tables before it starts.
+        call_command("migrate", interactive=False, verbosity=0)
         self.print_logins()
         processes: dict[str, subprocess.Popen] = {}
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
