@@ -4,6 +4,7 @@ overdue watch; `plan_explain_customer` says why a customer got or did not get a 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -376,3 +377,24 @@ def callback_tasks_flag_overdue(*, now: datetime | None = None) -> OverdueResult
     if flagged or escalated:
         log.info("tasks.overdue", extra={"flagged": flagged, "escalated": escalated})
     return OverdueResult(flagged=flagged, escalated=escalated)
+
+
+# --- scripts ---------------------------------------------------------------------------------
+
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
+
+
+def care_script_render(*, task: CallbackTask, agent: User | None = None) -> str:
+    """The task's rule script with the customer's details filled in: {{称呼}} (张先生),
+    {{姓名}}, {{公司}}, {{坐席}}, {{原因}}; an unknown placeholder stays as written."""
+    template = task.rule.script_template if task.rule_id else ""
+    customer = task.customer
+    agent = agent or task.assignee
+    values = {
+        "称呼": customer.salutation,
+        "姓名": customer.name,
+        "公司": customer.company,
+        "坐席": (agent.display_name or agent.username) if agent else "",
+        "原因": task.reason,
+    }
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)

@@ -41,8 +41,13 @@ class Retention(Purpose):
 
         quiet = ctx.param("no_callback_days", 90)
         since = ctx.day_start(-(quiet - 1))
+        # A completed call or visit; a message-only task (closed as done when its message is
+        # scheduled) is not a callback.
         done = task_model().objects.filter(
-            customer_id=OuterRef("pk"), status="done", closed_at__gte=since
+            customer_id=OuterRef("pk"),
+            status="done",
+            method__in=("phone", "visit"),
+            closed_at__gte=since,
         )
         recorded = Interaction.objects.filter(
             customer_id=OuterRef("pk"), kind=Interaction.Kind.CALLBACK, occurred_at__gte=since

@@ -108,6 +108,18 @@ def test_retention_by_tier_and_not_after_a_recent_callback():
     assert got[c.external_id]["due_at"] == "2026-10-15T18:00:00+08:00"  # low: 30 days
 
 
+def test_retention_a_message_is_not_a_callback():
+    only("retention")
+    base = {"first_order_at": "2026-01-10 10:00", "last_order_at": "2026-08-01 10:00"}
+    texted = customer("短信过", tier="C", **base)
+    CallbackTask.objects.create(
+        customer=texted, purpose="wakeup", priority="medium", priority_rank=2, method="sms",
+        due_at=at("2026-08-01"), plan_date=date(2026, 7, 30), status="done",
+        closed_at=at("2026-07-30"),
+    )  # fmt: skip
+    assert set(created(plan(D))) == {texted.external_id}
+
+
 def test_retention_first_order_exactly_90_days_ago_counts():
     only("retention")
     edge = customer(

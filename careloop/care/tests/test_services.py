@@ -15,6 +15,7 @@ from careloop.care.services import (
     care_rule_preview,
     care_rule_update,
     care_rules_ensure_defaults,
+    care_script_render,
     plan_explain_customer,
 )
 from careloop.care.tests.helpers import customer, only, plan, rule
@@ -197,3 +198,13 @@ def test_overdue_without_a_supervisor_is_flagged_not_escalated(team_south):
     user_create(username="x", password="x", role="agent", team=team_south)
     result = callback_tasks_flag_overdue(now=at("2026-09-15 09:00"))
     assert (result.flagged, result.escalated) == (1, 0)
+
+
+def test_script_filled_in_with_the_customer_and_agent(agent_li, team_east):
+    c = customer("张三丰", team=team_east, gender="M")
+    task = _task(c, rule=rule("wakeup"), assignee=agent_li, reason="沉睡客户")
+    CareRule.objects.filter(pk=task.rule_id).update(
+        script_template="{{称呼}}您好,我是{{坐席}}。{{原因}}。{{未知}}"
+    )
+    task.refresh_from_db()
+    assert care_script_render(task=task) == "张先生您好,我是李客服。沉睡客户。{{未知}}"
