@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import F, Q, QuerySet, Window
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext as _
 
@@ -20,7 +20,7 @@ from careloop.callbacks.models import (
     SalesLead,
     Suggestion,
 )
-from careloop.callbacks.services import claimable, queue_order
+from careloop.callbacks.services import queue_order
 from careloop.care.models import CallbackTask
 from careloop.care.selectors import callback_task_for  # noqa: F401  (re-exported)
 from careloop.complaints.models import Complaint
@@ -64,19 +64,18 @@ def callback_task_queue(*, agent: User, filters: QueueFilters | None = None) -> 
 
 
 def queue_counts(agent: User) -> dict[str, int]:
-    """Open (own), overdue (own) and pool counts for the queue header: one query."""
-    from django.db.models import Count
-
+    """Own open, own in progress, own overdue and team-pool counts for the header: one query."""
     now = clock.now()
-    return claimable(agent).aggregate(
-        mine=Count("pk", filter=Q(assignee_id=agent.pk)),
-        overdue=Count("pk", filter=Q(assignee_id=agent.pk, due_at__lt=now)),
+    mine = Q(assignee_id=agent.pk)
+    scope = mine & Q(status__in=CallbackTask.OPEN_STATUSES)
+    if agent.team_id:
+        scope |= Q(team_id=agent.team_id, assignee__isnull=True, status=CallbackTask.Status.OPEN)
+    return CallbackTask.objects.filter(scope).aggregate(
+        mine=Count("pk", filter=mine & Q(status=CallbackTask.Status.OPEN)),
+        in_progress=Count("pk", filter=mine & Q(status=CallbackTask.Status.IN_PROGRESS)),
+        overdue=Count("pk", filter=mine & Q(due_at__lt=now)),
         pool=Count("pk", filter=Q(assignee__isnull=True)),
-    ) | {
-        "in_progress": CallbackTask.objects.filter(
-            assignee_id=agent.pk, status=CallbackTask.Status.IN_PROGRESS
-        ).count()
-    }
+    )
 
 
 # --- the task screen ----------------------------------------------------------------------------

@@ -288,7 +288,11 @@ def callback_task_complete(
     cleaned = _clean_items(items)
     if cleaned and outcome != Outcome.REACHED:
         raise DomainError(_("只有接通的回访才能登记客户反馈"), field="items")
-    task = CallbackTask.objects.select_for_update().select_related("customer").get(pk=task.pk)
+    task = (
+        CallbackTask.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=task.pk)
+    )
     if task.assignee_id != agent.pk or task.status not in CallbackTask.OPEN_STATUSES:
         raise TaskNotYours(_("任务已由他人处理或已完成"), field="task")
     customer = task.customer
@@ -493,7 +497,7 @@ def followup_ticket_resolve(
     if len(resolution) > NOTES_MAX:
         raise DomainError(_("处理结果最多 %(max)s 字") % {"max": NOTES_MAX}, field="resolution")
     ticket = (
-        FollowUpTicket.objects.select_for_update()
+        FollowUpTicket.objects.select_for_update(of=("self",))
         .select_related("department", "customer", "agent")
         .get(pk=ticket.pk)
     )
