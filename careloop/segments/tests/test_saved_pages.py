@@ -259,9 +259,25 @@ def test_api_scope_and_customers(agent_li, agent_chen, segment):
     api = api_as(agent_li)
     page = api.get(f"/segments/saved/{segment.pk}/customers", {"limit": 1}).json()
     assert page["count"] == 2 and [c["name"] for c in page["items"]] == ["李四"]
-    assert page["items"][0]["phone"] == ""
+    page = api.get(f"/segments/saved/{segment.pk}/customers", {"offset": 1}).json()
+    assert [(c["name"], c["phone"]) for c in page["items"]] == [("张三", "138****5678")]
     listed = api.get("/customers", {"segment": segment.pk}).json()
     assert sorted(c["name"] for c in listed["items"]) == ["张三", "李四"]
     assert api.patch(f"/segments/saved/{segment.pk}", {"name": "改"}).status_code == 403
     missing = api_as(agent_chen).get("/customers", {"segment": segment.pk})
     assert (missing.status_code, missing.json()["field"]) == (404, "segment")
+
+
+def test_api_list_query_count_does_not_grow(admin_wang, agent_li, django_assert_num_queries):
+    api = api_as(admin_wang)
+    for i in range(3):
+        saved_segment_create(actor=admin_wang, name=f"分群{i}", filters={"owner": agent_li.pk})
+    api.get("/segments/saved")
+    # token (with its user), count, page, owners named in the filters
+    with django_assert_num_queries(4):
+        assert api.get("/segments/saved").json()["count"] == 3
+    for i in range(3, 30):
+        saved_segment_create(actor=admin_wang, name=f"分群{i}", filters={"owner": agent_li.pk})
+    with django_assert_num_queries(4):
+        body = api.get("/segments/saved").json()
+    assert body["items"][0]["filters_text"] == "负责人 李客服"
