@@ -96,6 +96,10 @@ def complaint_new(request):
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, _("已受理投诉 %(number)s") % {"number": complaint.number})
+            if not Complaint.objects.visible_to(request.user).filter(pk=complaint.pk).exists():
+                # the number belongs to a customer of another team: they handle it
+                messages.info(request, _("该客户属于其他团队,投诉已转由该团队处理"))
+                return redirect("complaints:list")
             return redirect("complaints:detail", complaint_id=complaint.pk)
     return render(request, "complaints/new.html", {"form": form})
 

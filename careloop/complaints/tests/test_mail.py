@@ -91,3 +91,16 @@ def test_maildir_poll_reads_new_mail_once(db, outbox, tmp_path, settings):
     assert mailbox_poll(str(tmp_path / "inbox")) == {"created": 1, "refused": 1}
     assert mailbox_poll(str(tmp_path / "inbox")) == {"created": 0, "refused": 0}
     assert Complaint.objects.count() == 1
+
+
+def test_poll_command_reads_the_mailbox(db, outbox, tmp_path, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    box = mailbox.Maildir(tmp_path / "inbox", create=True)
+    box.add(gbk_mail())
+    out = StringIO()
+    call_command("complaint_mail", "--poll", "--mailbox", str(tmp_path / "inbox"), stdout=out)
+    assert out.getvalue().strip() == "新建投诉 1 条,拒收 0 封"

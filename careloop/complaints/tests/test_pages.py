@@ -199,3 +199,15 @@ def test_attachments_download_only_within_scope(
     assert b"".join(response.streaming_content) == b"\xff\xd8jpeg"
     client.force_login(agent_chen)
     assert client.get(url).status_code == 404
+
+
+def test_intake_for_another_team_s_customer_hands_it_over(client, outbox, agent_chen):
+    make_customer("张伟", team=None, phone="13812345678", owner=None)
+    client.force_login(agent_chen)
+    response = client.post(
+        reverse("complaints:new"),
+        {"phone": "13812345678", "channel": "phone", "severity": "C", "description": "咨询"},
+        follow=True,
+    )
+    assert "该客户属于其他团队,投诉已转由该团队处理" in response.content.decode()
+    assert Complaint.objects.count() == 1

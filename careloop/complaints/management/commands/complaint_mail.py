@@ -4,6 +4,7 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from careloop.complaints import mail
 
@@ -21,9 +22,9 @@ class Command(BaseCommand):
             return self._smtp(options["smtp"])
         url = options["mailbox"] or mail.mailbox_url()
         if not url:
-            raise CommandError("请设置 CARELOOP_COMPLAINT_MAILBOX 或使用 --mailbox")
+            raise CommandError(_("请设置 CARELOOP_COMPLAINT_MAILBOX 或使用 --mailbox"))
         counts = mail.mailbox_poll(url)
-        self.stdout.write(f"新建投诉 {counts['created']} 条,拒收 {counts['refused']} 封")
+        self.stdout.write(_("新建投诉 %(created)s 条,拒收 %(refused)s 封") % counts)
 
     def _smtp(self, address: str):
         from aiosmtpd.controller import Controller
@@ -33,7 +34,9 @@ class Command(BaseCommand):
             mail.ComplaintSMTPHandler(), hostname=host or "127.0.0.1", port=int(port)
         )
         controller.start()
-        self.stdout.write(f"SMTP 投诉接收服务已启动:{address}(Ctrl-C 停止)")
+        self.stdout.write(
+            _("SMTP 投诉接收服务已启动:%(address)s(Ctrl-C 停止)") % {"address": address}
+        )
         try:
             while True:
                 time.sleep(3600)
