@@ -124,14 +124,6 @@ class SavedSegment(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def is_visible_to(self, user) -> bool:
-        """The same rule as `SavedSegmentQuerySet.visible_to`, for one loaded segment."""
-        if user.is_admin:
-            return True
-        if user.is_supervisor:
-            return self.team_id is None or self.team_id == user.team_id
-        return bool(user.team_id) and self.team_id == user.team_id
-
     def is_editable_by(self, user) -> bool:
         """Admin: every segment; supervisor: their own team's; agents never."""
         if user.is_admin:
