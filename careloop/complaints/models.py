@@ -88,18 +88,22 @@ class ComplaintCounter(models.Model):
 
 class ComplaintQuerySet(models.QuerySet):
     def visible_to(self, user) -> ComplaintQuerySet:
-        """Admin: all; supervisor and agent: complaints of their team's customers (an agent
-        also those of customers they own); department members: complaints with a step for
-        their department."""
+        """Admin: all; supervisor and agent: complaints of their team's customers (and of
+        customers they own); department members and heads: complaints their department is
+        responsible for or has a step in."""
         if user.is_admin:
             return self
         scope = Q(customer__owner_id=user.pk)
         if user.team_id:
             scope |= Q(customer__team_id=user.team_id)
-        departments = list(user.departments.values_list("pk", flat=True))
+        departments = list(
+            Department.objects.filter(Q(members=user) | Q(head=user))
+            .values_list("pk", flat=True)
+            .distinct()
+        )
         if departments:
             steps = ComplaintStep.objects.filter(department_id__in=departments)
-            scope |= Q(pk__in=steps.values("complaint_id"))
+            scope |= Q(department_id__in=departments) | Q(pk__in=steps.values("complaint_id"))
         return self.filter(scope)
 
     def open(self) -> ComplaintQuerySet:

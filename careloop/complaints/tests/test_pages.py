@@ -211,3 +211,15 @@ def test_intake_for_another_team_s_customer_hands_it_over(client, outbox, agent_
     )
     assert "该客户属于其他团队,投诉已转由该团队处理" in response.content.decode()
     assert Complaint.objects.count() == 1
+
+
+def test_department_head_sees_the_complaints_of_their_department(
+    client, outbox, agent_chen, east_customer
+):
+    head_dept = department("质检部", head=agent_chen)
+    complaint = make_ticket(customer=east_customer)
+    make_ticket(customer=east_customer)
+    Complaint.objects.filter(pk=complaint.pk).update(department=head_dept)
+    client.force_login(agent_chen)
+    body = client.get(reverse("complaints:list")).content.decode()
+    assert body.count('class="complaint-row"') == 1 and complaint.number in body
