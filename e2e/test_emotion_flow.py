@@ -4,7 +4,7 @@ from playwright.sync_api import Page, expect
 
 from careloop.customers.services import interaction_create
 from careloop.customers.tests.factories import make_customer
-from e2e.conftest import login
+from e2e.conftest import ARTIFACTS, login
 
 
 def test_agent_sees_high_risk_contact_flagged(page: Page, live_server, agent_li, shot):
@@ -28,3 +28,4 @@ def test_agent_sees_high_risk_contact_flagged(page: Page, live_server, agent_li,
     expect(page.locator(".emotion-cues")).to_have_text("「起訴、发微博、曝光、生气」")
     expect(page.get_by_text("138****5678")).to_be_visible()
     shot(page, "emotion_360")
+    page.locator("#timeline").screenshot(path=str(ARTIFACTS / "emotion_timeline.png"))
