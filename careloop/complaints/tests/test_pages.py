@@ -223,3 +223,18 @@ def test_department_head_sees_the_complaints_of_their_department(
     client.force_login(agent_chen)
     body = client.get(reverse("complaints:list")).content.decode()
     assert body.count('class="complaint-row"') == 1 and complaint.number in body
+
+
+def test_stage_form_names_the_missing_field(client, outbox, agent_li, east_customer):
+    complaint = make_ticket(customer=east_customer)
+    client.force_login(agent_li)
+    response = client.post(
+        reverse("complaints:diagnose", args=[complaint.pk]),
+        {"nature": "fact", "root_cause": "goods", "expected_outcome": "换新"},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert "发生了什么:这个字段是必填项。" in body
+    assert 'id="ticket"' in body and "<html" not in body  # the partial only
+    complaint.refresh_from_db()
+    assert (complaint.nature, complaint.stage) == ("", "new")
