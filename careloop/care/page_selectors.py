@@ -251,6 +251,28 @@ def rule_versions(rule: CareRule) -> list[VersionRow]:
     return rows[::-1]
 
 
+@dataclass
+class RulePreview:
+    total: int  # tasks the rule would create today, company-wide
+    in_scope: int  # of which for customers in the user's team (admin: all)
+    sample: list  # up to `sample` of those customers, in plan order
+
+
+def rule_preview(*, draft: CareRule, user: User, as_of: date, sample: int = 10) -> RulePreview:
+    """The rule as edited, on its own, as a dry run of the planner (nothing is written): how
+    many tasks, how many in the user's team, and a sample of those customers (one query)."""
+    from careloop.care.planner import plan_day
+    from careloop.customers.models import Customer
+
+    created = plan_day(as_of=as_of, dry_run=True, rules=[draft]).created
+    mine = [t for t in created if user.is_admin or (user.team_id and t.team_id == user.team_id)]
+    ids = [t.customer_id for t in mine[:sample]]
+    found = Customer.objects.visible_to(user).in_bulk(ids)
+    return RulePreview(
+        total=len(created), in_scope=len(mine), sample=[found[i] for i in ids if i in found]
+    )
+
+
 # --- the plan of a day -----------------------------------------------------------------------
 
 

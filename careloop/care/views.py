@@ -111,13 +111,13 @@ def rule_preview(request, rule_id: int):
         return render(request, "care/rule_form.html#preview", context)
     try:
         draft = services.care_rule_draft(rule=rule, **form.fields_for_service())
-        count, sample = services.care_rule_preview(
-            rule_or_draft=draft, user=request.user, sample=PREVIEW_SAMPLE
+        preview = pages.rule_preview(
+            draft=draft, user=request.user, as_of=clock.today(), sample=PREVIEW_SAMPLE
         )
     except DomainError as exc:
         context["errors"] = [exc.message]
     else:
-        context |= {"count": count, "sample": sample, "enabled": draft.enabled}
+        context |= {"preview": preview, "enabled": draft.enabled}
     return render(request, "care/rule_form.html#preview", context)
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from careloop.accounts.models import AuditLog
 from careloop.accounts.services import user_create
 from careloop.care.models import AgentProfile, CallbackTask, CareRule, CareRuleVersion, PlanRun
+from careloop.care.page_selectors import holdout_pct
 from careloop.care.planner import plan_day
 from careloop.care.tests.helpers import customer, only, rule
 from careloop.core import clock
@@ -104,7 +105,7 @@ def rule_post(r: CareRule, **changes) -> dict:
         "audience": r.audience_id or "",
         "script_template": r.script_template,
         "assignment": r.assignment,
-        "holdout_pct": str(r.holdout_share * 100),
+        "holdout_pct": holdout_pct(r.holdout_share).rstrip("%"),
     }
     if r.enabled:
         data["enabled"] = "on"
@@ -237,6 +238,7 @@ def test_preview_counts_what_the_plan_then_creates(client, supervisor_zhao, team
     )
     html = response.content.decode()
     assert "今天会为 6 位客户创建任务" in html
+    assert "其中华东一组 4 位" in html
     # The sample is the user's scope (华东 only), phones masked.
     assert html.count('class="sample-row"') == 4
     assert "138****0000" in html and "13812340000" not in html
@@ -249,6 +251,23 @@ def test_preview_counts_what_the_plan_then_creates(client, supervisor_zhao, team
     client.post(reverse("care:rule_edit", args=[wakeup.pk]), rule_post(wakeup, holdout_pct="0"))
     result = plan_day(as_of=clock.today())
     assert len(result.created) == 6
+
+
+def test_preview_sample_is_the_users_team_even_when_others_come_first(
+    client, supervisor_zhao, team_east, team_south
+):
+    only("wakeup")
+    for i in range(60):
+        dormant(f"华南{i}", team_south)
+    for i in range(2):
+        dormant(f"华东{i}", team_east)
+    wakeup = rule("wakeup")
+    client.force_login(supervisor_zhao)
+    html = client.post(
+        reverse("care:rule_preview", args=[wakeup.pk]), rule_post(wakeup)
+    ).content.decode()
+    assert "今天会为 62 位客户创建任务" in html and "其中华东一组 2 位" in html
+    assert html.count('class="sample-row"') == 2 and "华南" not in html
 
 
 def test_preview_shows_form_errors_instead_of_a_count(client, supervisor_zhao):
