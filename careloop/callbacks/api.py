@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from careloop.callbacks import selectors, services
 from careloop.callbacks.models import FeedbackItem
@@ -175,17 +175,20 @@ def record_task(request, task_id: int, payload: RecordIn):
     record = services.callback_task_complete(task=task, agent=request.user, **data)
     items = list(record.items.select_related("ticket", "lead", "suggestion"))
     kinds = FeedbackItem.Kind
-    return 201, {
-        "id": record.pk,
-        "task_id": record.task_id,
-        "task_status": record.task.status,
-        "outcome": record.outcome,
-        "attempt": record.attempt,
-        "high_risk": record.high_risk,
-        "tickets": [i.ticket.pk for i in items if i.kind == kinds.ISSUE],
-        "leads": [i.lead.pk for i in items if i.kind == kinds.NEED],
-        "suggestions": [i.suggestion.pk for i in items if i.kind == kinds.SUGGESTION],
-    }
+    return Status(
+        201,
+        {
+            "id": record.pk,
+            "task_id": record.task_id,
+            "task_status": record.task.status,
+            "outcome": record.outcome,
+            "attempt": record.attempt,
+            "high_risk": record.high_risk,
+            "tickets": [i.ticket.pk for i in items if i.kind == kinds.ISSUE],
+            "leads": [i.lead.pk for i in items if i.kind == kinds.NEED],
+            "suggestions": [i.suggestion.pk for i in items if i.kind == kinds.SUGGESTION],
+        },
+    )
 
 
 class ResolveIn(Schema):

@@ -85,10 +85,15 @@ class RecordForm(forms.Form):
         departments = [(d.pk, d.name) for d in Department.objects.order_by("name")]
         for i in range(ITEM_ROWS):
             self.fields[f"item_kind_{i}"] = forms.ChoiceField(
-                label=_("反馈类型"), required=False, choices=BLANK + list(FeedbackItem.Kind.choices)
+                label=_("反馈类型"),
+                required=False,
+                choices=[("", _("反馈类型")), *list(FeedbackItem.Kind.choices)],
             )
             self.fields[f"item_text_{i}"] = forms.CharField(
-                label=_("反馈内容"), required=False, max_length=500
+                label=_("反馈内容"),
+                required=False,
+                max_length=500,
+                widget=forms.TextInput(attrs={"placeholder": _("客户反馈的内容")}),
             )
             self.fields[f"item_urgency_{i}"] = forms.ChoiceField(
                 label=_("紧急程度"),
@@ -100,7 +105,7 @@ class RecordForm(forms.Form):
                 required=False,
                 coerce=int,
                 empty_value=None,
-                choices=BLANK + departments,
+                choices=[("", _("处理部门(问题必选)")), *departments],
             )
 
     def item_rows(self):

@@ -442,3 +442,12 @@ def test_customers_without_a_team_still_get_tasks_for_follow_ups(agent_li, tech,
     services.followup_ticket_resolve(ticket=ticket, user=tech_sun, resolution="已处理")
     ticket.refresh_from_db()
     assert ticket.resolution_task.team_id == agent_li.team_id
+
+
+def test_appointment_notices_job_uses_the_company_day(zhang, agent_li):
+    from careloop.callbacks.tasks import appointment_notices_job
+
+    with frozen("2026-11-25 03:00"):
+        make_task(zhang, assignee=agent_li, due_at=at("2026-11-26 15:00"))
+        appointment_notices_job.call_local()
+    assert ScheduledMessage.objects.get().send_at == at("2026-11-25 10:00")
