@@ -27,6 +27,8 @@ class TimelineSender:
                 channel=m.channel,
                 kind=Interaction.Kind.MESSAGE,
                 text=message_text(m),
+                # Our own words: the emotion backfill must not read them as the customer's.
+                emotion=Interaction.Emotion.NEUTRAL,
             )
             for m in messages
         )

@@ -32,6 +32,7 @@ from careloop.core import clock
 from careloop.core.errors import DomainError, PermissionDenied
 from careloop.core.phones import InvalidPhone, normalize_phone
 from careloop.customers.models import Customer, Interaction
+from careloop.emotion.services import interactions_emotion
 from careloop.messaging.models import MessageOptOut, ScheduledMessage
 from careloop.workcal.services import parse_span, to_local
 
@@ -428,6 +429,9 @@ def message_inbound_record(
         log.info("message.inbound_unknown", extra={"opt_out": opted_out})
         return InboundResult(customers=[], opted_out=False)
     ids = [c.pk for c in customers]
+    # The customer's own words go through emotion analysis like any other contact text
+    # (a reply threatening 12315 must reach emotion_care), without our prefix.
+    ((emotion, high_risk, cues),) = interactions_emotion([text[:500]])
     Interaction.objects.bulk_create(
         Interaction(
             customer_id=pk,
@@ -435,6 +439,9 @@ def message_inbound_record(
             channel=Interaction.Channel.SMS,
             kind=Interaction.Kind.MESSAGE,
             text=_("客户回复:%(text)s") % {"text": text[:500]},
+            emotion=emotion,
+            high_risk=high_risk,
+            emotion_cues=cues,
         )
         for pk in ids
     )

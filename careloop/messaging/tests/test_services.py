@@ -175,6 +175,14 @@ def test_inbound_other_text_is_recorded_but_opts_nobody_out():
     assert Interaction.objects.get(customer=customer).text == "客户回复:谢谢,收到了"
 
 
+def test_inbound_reply_threatening_12315_is_a_high_risk_contact():
+    customer = make_customer(phone="13800001114")
+    message_inbound_record(phone="13800001114", body="再不给我退款我就去12315投诉你们")
+    reply = Interaction.objects.get(customer=customer)
+    assert reply.high_risk is True
+    assert "12315" in reply.emotion_cues
+
+
 def test_inbound_twice_keeps_one_opt_out():
     customer = make_customer(phone="13800001113")
     message_inbound_record(phone="13800001113", body="T")
@@ -316,6 +324,7 @@ def test_dispatch_sends_due_messages_to_the_timeline_once():
     assert (due.status, due.sent_at) == (Status.SENT, now)
     entry = Interaction.objects.get(customer=customer)
     assert (entry.kind, entry.channel, entry.text) == ("message", "sms", "好久不见 回T退订")
+    assert (entry.emotion, entry.high_risk) == ("neutral", False)  # our words, not the customer's
     assert entry.occurred_at == now
     again = messages_dispatch(now=now)
     assert again.sent == 0
