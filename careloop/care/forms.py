@@ -69,6 +69,9 @@ class RuleForm(forms.Form):
         help_text=gettext_lazy("随机留出、不安排关怀的客户比例,用于衡量关怀效果(0–50)"),
     )
 
+    # The version the form was opened on: a save over someone else's newer version is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, data=None, *, rule: CareRule, user, **kwargs):
         from careloop.segments.selectors import saved_segments
 
@@ -84,6 +87,7 @@ class RuleForm(forms.Form):
             "script_template": rule.script_template,
             "assignment": rule.assignment,
             "holdout_pct": holdout_pct(rule.holdout_share).rstrip("%"),
+            "version": rule.version,
         }
         methods = rule.methods or self.purpose.default_methods
         for tier in TIER_KEYS:
@@ -134,6 +138,11 @@ class RuleForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        opened = data.get("version")
+        if opened is not None and opened != self.rule.version:
+            raise forms.ValidationError(
+                _("该规则已被他人修改为第 %(v)s 版,请刷新页面后再修改") % {"v": self.rule.version}
+            )
         for key, kind in self.param_types.items():
             name = f"param_{key}"
             if kind in (dict, list) and name in data:

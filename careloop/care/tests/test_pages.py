@@ -13,6 +13,7 @@ from careloop.accounts.services import user_create
 from careloop.care.models import AgentProfile, CallbackTask, CareRule, CareRuleVersion, PlanRun
 from careloop.care.page_selectors import holdout_pct
 from careloop.care.planner import plan_day
+from careloop.care.services import care_rule_update
 from careloop.care.tests.helpers import customer, only, rule
 from careloop.core import clock
 
@@ -105,6 +106,7 @@ def rule_post(r: CareRule, **changes) -> dict:
         "audience": r.audience_id or "",
         "script_template": r.script_template,
         "assignment": r.assignment,
+        "version": r.version,
         "holdout_pct": holdout_pct(r.holdout_share).rstrip("%"),
     }
     if r.enabled:
@@ -190,6 +192,17 @@ def test_bad_input_names_the_field_and_saves_nothing(client, supervisor_zhao):
     wakeup.refresh_from_db()
     assert wakeup.version == 1
     assert CareRuleVersion.objects.filter(rule=wakeup).count() == 1
+
+
+def test_a_save_over_a_newer_version_is_refused(client, supervisor_zhao, admin_wang):
+    wakeup = rule("wakeup")
+    opened = rule_post(wakeup, due_days="12")  # the form as zhao opened it (version 1)
+    care_rule_update(rule=wakeup, user=admin_wang, due_days=20)
+    client.force_login(supervisor_zhao)
+    html = client.post(reverse("care:rule_edit", args=[wakeup.pk]), opened).content.decode()
+    assert "该规则已被他人修改为第 2 版,请刷新页面后再修改" in html
+    wakeup.refresh_from_db()
+    assert (wakeup.version, wakeup.due_days) == (2, 20)
 
 
 def test_complaint_rules_have_no_holdout_field_to_set(client, supervisor_zhao):
