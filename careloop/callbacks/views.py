@@ -4,7 +4,7 @@ Thin: parse, call one selector or service, render."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -33,6 +33,7 @@ from careloop.core.errors import DomainError, NotFound
 from careloop.core.pagination import paginate
 
 PER_PAGE = 25
+SOON = timedelta(hours=2)  # the queue marks tasks due within this as 即将到期
 
 
 def _require_supervisor(user) -> None:
@@ -79,6 +80,7 @@ def queue(request):
         "tasks": page.object_list,
         "counts": selectors.queue_counts(request.user),
         "now": clock.now(),
+        "soon": clock.now() + SOON,
         "query": query.urlencode(),
         "pool": filters.pool,
     }

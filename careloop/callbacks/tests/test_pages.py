@@ -324,3 +324,52 @@ def test_visit_plan_form(client, agent_li, zhang):
     )
     assert "上门计划已保存" in ok.content.decode()
     assert task.visit_plan.people == "李客服、王工程师"
+
+
+def _issue(customer, agent, dept, text="打印机卡纸"):
+    task = make_task(customer, assignee=agent, status="in_progress")
+    callback_task_complete(
+        task=task, agent=agent, outcome="reached", items=[ItemIn("issue", text, "normal", dept.pk)]
+    )
+
+
+@pytest.mark.parametrize("n", [2, 12])
+def test_tickets_page_query_count(
+    client, tech_sun, tech, agent_li, team_east, django_assert_num_queries, n
+):
+    for i in range(n):
+        _issue(make_customer(f"工单{i}", team=team_east), agent_li, tech, text=f"问题{i}")
+    client.force_login(tech_sun)
+    # session, user, count, page (customer, department, agent, item joined)
+    with django_assert_num_queries(4):
+        response = client.get(reverse("callbacks:tickets"))
+    assert response.content.decode().count('class="ticket-row"') == n
+
+
+@pytest.mark.parametrize("n", [2, 12])
+def test_team_queue_query_count(
+    client, supervisor_zhao, agent_li, team_east, django_assert_num_queries, n
+):
+    _tasks(n, team_east, agent_li)
+    client.force_login(supervisor_zhao)
+    # session, user, count, page, agents of the team, the user's team (top bar)
+    with django_assert_num_queries(6):
+        response = client.get(reverse("callbacks:team"))
+    assert response.content.decode().count('class="team-row"') == n
+
+
+def test_leads_page_for_owner_and_status(client, agent_li, agent_chen, zhang):
+    task = make_task(zhang, assignee=agent_li, status="in_progress")
+    callback_task_complete(
+        task=task, agent=agent_li, outcome="reached", items=[ItemIn("need", "想加购两台打印机")]
+    )
+    client.force_login(agent_chen)
+    assert "想加购两台打印机" not in client.get(reverse("callbacks:leads")).content.decode()
+    client.force_login(agent_li)
+    assert "想加购两台打印机" in client.get(reverse("callbacks:leads")).content.decode()
+    from careloop.callbacks.models import SalesLead
+
+    lead = SalesLead.objects.get()
+    client.post(reverse("callbacks:lead_update", args=[lead.pk]), {"status": "following"})
+    lead.refresh_from_db()
+    assert lead.status == "following"

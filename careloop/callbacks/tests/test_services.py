@@ -55,14 +55,37 @@ def test_claim_next_takes_from_the_team_pool_not_other_teams(zhang, agent_li, ag
     assert (pool.assignee_id, pool.status) == (agent_li.pk, Status.IN_PROGRESS)
 
 
-def test_claim_next_skips_a_task_claimed_in_between(zhang, wang_f, agent_li, monkeypatch):
-    """The conditional UPDATE loses when another agent took the row first: try the next."""
+def test_claim_next_skips_a_task_claimed_in_between(
+    zhang, wang_f, agent_li, agent_chen, monkeypatch
+):
+    """Between reading the next task and claiming it, another agent takes it (SQLite has no
+    row locks): the conditional UPDATE changes no row, and the agent gets the next task."""
     first = make_task(zhang, priority="high")
     second = make_task(wang_f)
-    real_update = CallbackTask.objects.filter(pk=first.pk).update
-    CallbackTask.objects.filter(pk=first.pk).update(status=Status.IN_PROGRESS)
-    assert real_update  # the first is gone, the agent gets the second
+    real = services.claimable
+
+    class Racing:
+        def __init__(self, qs):
+            self.qs = qs
+
+        def order_by(self, *keys):
+            return Racing(self.qs.order_by(*keys))
+
+        def select_for_update(self, **kwargs):
+            return self
+
+        def first(self):
+            task = self.qs.first()
+            if task is not None and task.pk == first.pk:  # someone else is quicker
+                CallbackTask.objects.filter(pk=task.pk).update(
+                    status=Status.IN_PROGRESS, assignee=agent_chen
+                )
+            return task
+
+    monkeypatch.setattr(services, "claimable", lambda agent: Racing(real(agent)))
     assert services.callback_task_claim_next(agent=agent_li).pk == second.pk
+    first.refresh_from_db()
+    assert first.assignee_id == agent_chen.pk
 
 
 # --- the record ---------------------------------------------------------------------------------
