@@ -364,6 +364,7 @@ class ComplaintStep(models.Model):
     )
     deadline = models.DateTimeField(_("截止时间"))
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    overdue_at = models.DateTimeField(_("逾期提醒时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -416,6 +417,7 @@ class ComplaintEvent(models.Model):
         OPTION_CHOSEN = "option_chosen", _("客户选择方案")
         STEP_ADDED = "step_added", _("新增步骤")
         STEP_DONE = "step_done", _("步骤完成")
+        STEP_OVERDUE = "step_overdue", _("步骤逾期")
         PROGRESS = "progress", _("进度通知客户")
         PAUSED = "paused", _("暂停计时(等待客户)")
         RESUMED = "resumed", _("恢复计时")

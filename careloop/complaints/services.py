@@ -18,6 +18,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -823,6 +824,7 @@ def complaint_sla_watch(*, now: datetime | None = None) -> dict[str, int]:
             if level == 1:
                 breached += ids
         counts[str(kind)] = len(ids)
+    counts["step_overdue"] = _steps_overdue(now)
     counts["acks"] = _acks_missing(now)
     if breached:
         from careloop.webhooks.services import webhook_fire
@@ -832,6 +834,41 @@ def complaint_sla_watch(*, now: datetime | None = None) -> dict[str, int]:
     if any(counts.values()):
         log.info("complaint.sla_watch", extra=counts)
     return counts
+
+
+def _steps_overdue(now: datetime) -> int:
+    """Steps past their deadline: one reminder each, to the owner (else the department head)."""
+    rows = list(
+        ComplaintStep.objects.filter(
+            done_at__isnull=True,
+            overdue_at__isnull=True,
+            deadline__lte=now,
+            complaint__status=Complaint.Status.OPEN,
+        )
+        .annotate(
+            cycle=F("complaint__reopen_count"),
+            who=Coalesce("owner_id", "department__head_id"),
+        )
+        .values_list("pk", "complaint_id", "cycle", "deadline", "who", "title")
+        .order_by()
+    )
+    if not rows:
+        return 0
+    ComplaintEvent.objects.bulk_create(
+        [
+            ComplaintEvent(
+                complaint_id=complaint_id,
+                kind=Kind.STEP_OVERDUE,
+                cycle=cycle,
+                at=now,
+                due_at=deadline,
+                notify_id=who,
+                note=title,
+            )
+            for _pk, complaint_id, cycle, deadline, who, title in rows
+        ]
+    )
+    return ComplaintStep.objects.filter(pk__in=[r[0] for r in rows]).update(overdue_at=now)
 
 
 def _acks_missing(now: datetime) -> int:

@@ -184,3 +184,39 @@ def test_the_minute_job_runs_the_watch(db, outbox):
         complaint_sla_watch_job()
     kinds = set(complaint.events.values_list("kind", flat=True))
     assert {"first_response_warning", "first_response_breach"} <= kinds
+
+
+def test_overdue_step_reminds_its_owner_once(db, outbox, agent_li):
+    head = agent_li.__class__.objects.create(username="logistics_head", role="agent")
+    logistics = department("物流", head=head)
+    with frozen("2026-11-25 09:00") as t:
+        complaint = make_ticket(severity="C")
+        services.complaint_solution_set(
+            complaint=complaint, user=agent_li, solution_type="process", solution="补发"
+        )
+        mine = services.complaint_step_add(
+            complaint=complaint,
+            user=agent_li,
+            title="致电确认地址",
+            owner=agent_li,
+            deadline=at("2026-11-25 12:00"),
+        )
+        services.complaint_step_add(
+            complaint=complaint,
+            user=agent_li,
+            title="补发快递",
+            department=logistics,
+            deadline=at("2026-11-25 18:00"),
+        )
+        t.set("2026-11-25 12:01")
+        assert services.complaint_sla_watch()["step_overdue"] == 1
+        assert services.complaint_sla_watch()["step_overdue"] == 0
+        t.set("2026-11-26 09:00")
+        assert services.complaint_sla_watch()["step_overdue"] == 1
+    reminders = complaint.events.filter(kind="step_overdue").order_by("due_at")
+    assert [(e.note, e.notify) for e in reminders] == [
+        ("致电确认地址", agent_li),
+        ("补发快递", head),
+    ]
+    mine.refresh_from_db()
+    assert mine.overdue_at == at("2026-11-25 12:01")
