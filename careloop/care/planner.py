@@ -443,10 +443,10 @@ class _Planner:
             today = CallbackTask.objects.filter(
                 customer_id=OuterRef("pk"), plan_date=self.as_of, purpose__in=self.proactive_keys
             )
-            qs = qs.annotate(slot=Subquery(today.values("purpose")[:1]))
+            qs = qs.annotate(slot=Subquery(today.order_by().values("purpose")[:1]))
         if purpose.holdout and ctx.rule.holdout_share:
             qs = qs.annotate(bucket=holdout_bucket(ctx.rule.holdout_salt))
-        names = list(dict.fromkeys([*ROW_FIELDS, *qs.query.annotations]))
+        names = list(dict.fromkeys([*ROW_FIELDS, *qs.query.annotation_select]))
         qs = qs.order_by("pk").values(*names)
         last = 0
         while True:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime, timedelta
-from functools import reduce
-from operator import or_
 
-from django.db.models import Case, DateField, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, DateField, QuerySet, Value, When
+from django.db.models.functions import Cast, Substr
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -46,17 +45,20 @@ class Birthday(Purpose):
 
     def candidates(self, ctx: PlanContext) -> QuerySet:
         days = int(ctx.param("days_ahead", 7))
-        ahead = birthdays_ahead(ctx.as_of, days)
-        match = reduce(or_, (Q(birthday__month=m, birthday__day=d) for m, d in ahead))
+        ahead = {
+            f"{m:02d}-{d:02d}": day for (m, d), day in birthdays_ahead(ctx.as_of, days).items()
+        }
+        # "MM-DD" of the ISO date text: a plain string compare on both engines (SQLite's
+        # month/day lookups call a Python function for every row).
+        month_day = Substr(Cast("birthday", CharField()), 6, 5)
         due_on = Case(
-            *(
-                When(birthday__month=m, birthday__day=d, then=Value(day))
-                for (m, d), day in ahead.items()
-            ),
+            *(When(month_day=key, then=Value(day)) for key, day in ahead.items()),
             output_field=DateField(),
         )
         return (
-            ctx.customers.filter(match)
+            ctx.customers.filter(birthday__isnull=False)
+            .alias(month_day=month_day)
+            .filter(month_day__in=list(ahead))
             .exclude(planned_within(self.key, ctx, days + 1))
             .annotate(due_on=due_on)
         )
