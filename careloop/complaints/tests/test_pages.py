@@ -4,7 +4,7 @@ from django.urls import reverse
 from careloop.complaints import services
 from careloop.complaints.models import Complaint
 
-from .factories import department, frozen, make_customer, make_ticket
+from .factories import at, department, frozen, make_customer, make_ticket
 
 
 @pytest.fixture
@@ -238,3 +238,23 @@ def test_stage_form_names_the_missing_field(client, outbox, agent_li, east_custo
     assert 'id="ticket"' in body and "<html" not in body  # the partial only
     complaint.refresh_from_db()
     assert (complaint.nature, complaint.stage) == ("", "new")
+
+
+def test_step_form_takes_the_browser_s_datetime_local_value(
+    client, outbox, agent_li, east_customer
+):
+    complaint = make_ticket(customer=east_customer)
+    services.complaint_solution_set(
+        complaint=complaint, user=agent_li, solution_type="process", solution="补发"
+    )
+    client.force_login(agent_li)
+    response = client.post(
+        reverse("complaints:step_add", args=[complaint.pk]),
+        {"title": "补发快递", "owner": agent_li.pk, "deadline": "2026-11-26T10:00"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert 'class="step-row"' in response.content.decode()
+    step = complaint.steps.get()
+    assert (step.owner, step.deadline) == (agent_li, at("2026-11-26 10:00"))
+    complaint.refresh_from_db()
+    assert complaint.stage == "executing"
