@@ -27,6 +27,7 @@ from careloop.callbacks.forms import (
     VisitPlanForm,
 )
 from careloop.callbacks.models import CallScript, SalesLead, Suggestion
+from careloop.care.purposes import precedence_of
 from careloop.care.services import callback_tasks_reassign
 from careloop.core import clock
 from careloop.core.errors import DomainError, NotFound
@@ -142,13 +143,21 @@ def task_record(request, task_id: int):
             )
         except DomainError as exc:
             _form_error(form, exc)
+    htmx = bool(request.headers.get("HX-Request"))
     if record is not None:
+        if not htmx:
+            messages.success(request, _("已保存回访记录"))
+            return redirect("callbacks:task", task_id=task.pk)
         task.refresh_from_db()
         context = {"task": task, "record": record, "items": list(record.items.all())}
         return render(request, "callbacks/task.html#record_saved", context)
-    context = {"task": task, "form": form, "mine": True}
-    status = 200 if request.headers.get("HX-Request") else 400
-    return render(request, "callbacks/task.html#record_form", context, status=status)
+    if not htmx:  # no JavaScript: the whole screen, the form as typed
+        return render(
+            request, "callbacks/task.html", _task_context(request, task, form), status=400
+        )
+    return render(
+        request, "callbacks/task.html#record_form", {"task": task, "form": form, "mine": True}
+    )
 
 
 @login_required
@@ -189,7 +198,10 @@ def pop(request):
 @login_required
 def scripts(request):
     _require_supervisor(request.user)
-    rows = list(CallScript.objects.select_related("updated_by").order_by("purpose", "value_class"))
+    rows = sorted(
+        CallScript.objects.select_related("updated_by"),
+        key=lambda s: (precedence_of(s.purpose), s.value_class),
+    )
     return render(request, "callbacks/scripts.html", {"scripts": rows})
 
 

@@ -373,3 +373,15 @@ def test_leads_page_for_owner_and_status(client, agent_li, agent_chen, zhang):
     client.post(reverse("callbacks:lead_update", args=[lead.pk]), {"status": "following"})
     lead.refresh_from_db()
     assert lead.status == "following"
+
+
+def test_record_without_javascript_redirects_or_shows_the_whole_screen(client, agent_li, zhang):
+    task = make_task(zhang, assignee=agent_li, status="in_progress")
+    client.force_login(agent_li)
+    url = reverse("callbacks:task_record", args=[task.pk])
+    bad = client.post(url, {"method": "phone", "notes": "没选结果"})
+    assert bad.status_code == 400
+    body = bad.content.decode()
+    assert "请选择回访结果" in body and "没选结果" in body and 'data-testid="script"' in body
+    ok = client.post(url, {"outcome": "refused", "method": "phone"}, follow=True)
+    assert "已保存回访记录" in ok.content.decode()
