@@ -255,3 +255,42 @@ def test_pool_strategy_and_inactive_owner(agents, team_east):
     got = created(plan(D))
     assert got[a.external_id]["assignee"] is None
     assert got[b.external_id]["assignee"] == "wu"  # li inactive; wu and sun tie → lower id
+
+
+# --- audience ---------------------------------------------------------------------------------
+
+
+def test_a_rule_with_an_audience_plans_only_that_segment(team_east):
+    from careloop.segments.models import SavedSegment
+
+    only("wakeup")
+    shanghai = SavedSegment.objects.create(name="上海客户", filters={"region": "上海"})
+    CareRule.objects.filter(purpose="wakeup").update(audience=shanghai)
+    inside = customer("上海", region="上海", lifecycle="dormant", tier="B")
+    customer("江苏", region="江苏", lifecycle="dormant", tier="B")
+    assert set(created(plan(D))) == {inside.external_id}
+
+
+def test_announcement_once_per_customer_and_rule_version(supervisor_zhao):
+    from careloop.care.services import care_rule_update
+    from careloop.segments.models import SavedSegment
+
+    only()
+    vip = SavedSegment.objects.create(name="A 类", filters={"tier": "A"})
+    announcement = rule("announcement")
+    assert plan(D, rules=[announcement], dry_run=True).created == []  # no audience: nobody
+    announcement = care_rule_update(
+        rule=announcement, user=supervisor_zhao, enabled=True, audience=vip,
+        params={"message": "系统将于周六升级,期间暂停下单。"},
+    )  # fmt: skip
+    a = customer("贵宾", tier="A")
+    customer("普通", tier="B")
+    result = plan(D)
+    assert set(created(result)) == {a.external_id}
+    (message,) = result.to_json()["messages"]
+    assert message["purpose"] == "announcement"
+    assert plan(D + timedelta(days=1)).created == []  # told once per version
+    care_rule_update(rule=announcement, user=supervisor_zhao, params={"message": "升级延期。"})
+    again = plan(D + timedelta(days=2))  # the new version, but a marketing message 2 days ago
+    assert suppressed(again) == {(a.external_id, "announcement"): "frequency_cap"}
+    assert set(created(plan(D + timedelta(days=8)))) == {a.external_id}
