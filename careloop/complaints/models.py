@@ -17,6 +17,23 @@ from django.utils.translation import gettext_lazy as _
 ONLINE_CHANNELS = {"online", "email", "wechat", "web", "app", "weibo"}
 
 
+# Labels of the audit log's complaint entries (registered into accounts.AUDIT_ACTIONS on ready).
+AUDIT_ACTIONS = {
+    "complaint.create": _("受理投诉"),
+    "complaint.respond": _("首次响应投诉"),
+    "complaint.diagnose": _("诊断投诉"),
+    "complaint.solution": _("制定投诉方案"),
+    "complaint.option": _("记录客户选择的补偿方案"),
+    "complaint.step_add": _("添加投诉处理步骤"),
+    "complaint.progress": _("发送投诉进度通知"),
+    "complaint.pause": _("投诉计时暂停(等待客户)"),
+    "complaint.resume": _("投诉计时恢复"),
+    "complaint.resolve": _("投诉已解决"),
+    "complaint.close": _("回访确认后关闭投诉"),
+    "complaint.reopen": _("投诉重新打开"),
+}
+
+
 class Department(models.Model):
     """A department that owns solution steps (技术部, 售后部, 物流, 质检部); its head is the
     second escalation level."""

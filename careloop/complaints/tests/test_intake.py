@@ -104,6 +104,7 @@ def test_intake_is_audited(db, outbox, agent_li):
         complaint.number,
     )
     assert complaint.assignee == agent_li
+    assert str(log.action_label) == "受理投诉"
 
 
 def test_attachments_are_stored_and_limited(db, outbox, settings, tmp_path):
