@@ -157,7 +157,7 @@ def test_360_shows_profile_summary_and_timeline(client, supervisor_zhao, east_cu
     make_order(zhang, "1200.00", "2026-01-10", product="数控机床配件")
     make_order(zhang, "300.50", "2026-11-01", product="润滑油")
     make_order(zhang, "80.00", "2024-06-01", product="旧订单")
-    make_complaint(zhang, "2026-11-05", description="配件尺寸不对,影响生产")
+    complaint = make_complaint(zhang, "2026-11-05", description="配件尺寸不对,影响生产")
     make_contact(zhang, "survey", "2026-11-10", text="服务不错", nps=9)
     make_contact(zhang, "callback", "2026-11-12", text="回访:已解决")
     client.force_login(supervisor_zhao)
@@ -173,6 +173,7 @@ def test_360_shows_profile_summary_and_timeline(client, supervisor_zhao, east_cu
     assert entries == ["callback", "survey", "complaint", "order", "order", "order"]
     assert "NPS 9" in page and "配件尺寸不对" in page
     assert "1 个投诉处理中" in page
+    assert f'href="{reverse("complaints:detail", args=[complaint.pk])}"' in page  # opens the ticket
 
 
 def test_timeline_paginates(client, supervisor_zhao, east_customers):
