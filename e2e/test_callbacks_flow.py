@@ -4,14 +4,23 @@ agent's queue. Screenshots of the queue and the task screen at 1366×768 (no pag
 
 from datetime import timedelta
 
+import pytest
 from playwright.sync_api import expect
 
 from careloop.accounts.services import user_create
+from careloop.callbacks.services import call_scripts_ensure_defaults
 from careloop.callbacks.tests.factories import department, make_customer, make_task
 from careloop.care.models import CallbackTask
 from careloop.customers.models import Customer
 from careloop.customers.tests.factories import make_complaint, make_contact, make_order
 from e2e.conftest import ARTIFACTS, login
+
+
+@pytest.fixture(autouse=True)
+def default_scripts(transactional_db):
+    """Live-server tests flush the database between tests, data migrations included."""
+    call_scripts_ensure_defaults()
+
 
 LAPTOP = {"width": 1366, "height": 768}
 

@@ -4,13 +4,25 @@ agent's screen pop from a softphone link."""
 
 from datetime import timedelta
 
+import pytest
 from playwright.sync_api import expect
 
 from careloop.accounts.services import user_create
 from careloop.callbacks.models import CallScript, QualityReview, Suggestion
-from careloop.callbacks.services import ItemIn, callback_task_complete
+from careloop.callbacks.services import (
+    ItemIn,
+    call_scripts_ensure_defaults,
+    callback_task_complete,
+)
 from careloop.callbacks.tests.factories import make_customer, make_task
 from e2e.conftest import ARTIFACTS, login
+
+
+@pytest.fixture(autouse=True)
+def default_scripts(transactional_db):
+    """Live-server tests flush the database between tests, data migrations included."""
+    call_scripts_ensure_defaults()
+
 
 LAPTOP = {"width": 1366, "height": 768}
 

@@ -118,3 +118,22 @@ DEFAULT_SCRIPTS: dict[str, dict[str, str]] = {
         "closing": "感谢您的时间,如有疑问欢迎随时联系我们。",
     },
 }
+
+
+SCRIPT_FIELDS = ("opening", "questions", "on_refusal", "on_angry", "closing", "suggestions")
+
+
+def ensure_default_scripts(script_model, version_model) -> int:
+    """Create the default script (any value class) of every purpose that has none; returns
+    how many were created. Used by the data migration (historical models) and by
+    `call_scripts_ensure_defaults` (after a test database was flushed, or a new purpose)."""
+    have = set(script_model.objects.filter(value_class="").values_list("purpose", flat=True))
+    created = 0
+    for purpose, text in DEFAULT_SCRIPTS.items():
+        if purpose in have:
+            continue
+        values = {f: text.get(f, "") for f in SCRIPT_FIELDS}
+        script = script_model.objects.create(purpose=purpose, value_class="", **values)
+        version_model.objects.create(script=script, version=1, snapshot=values)
+        created += 1
+    return created

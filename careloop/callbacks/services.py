@@ -350,6 +350,19 @@ def callback_task_complete(
 
     for item in cleaned:
         _follow_up(record=record, task=task, agent=agent, item=item, now=now)
+    if outcome == Outcome.REACHED and next_contact_on is not None:
+        _task_create(
+            customer=customer,
+            purpose=task.purpose,
+            due_at=timezone.make_aware(datetime.combine(next_contact_on, NOTICE_AT)),
+            assignee=agent,
+            reason=_("约定 %(day)s 再次联系(上次回访:%(notes)s)")
+            % {"day": next_contact_on.isoformat(), "notes": notes[:60] or _("无备注")},
+            source_type="callback_record",
+            source_id=record.pk,
+            priority=task.priority,
+            method=task.method,
+        )
     audit_record(
         actor=agent,
         action="callback.record",
@@ -508,16 +521,31 @@ def followup_ticket_resolve(
     now = clock.now()
     ticket.status, ticket.resolution = FollowUpTicket.Status.RESOLVED, resolution
     ticket.resolved_by, ticket.resolved_at = user, now
+    reason = _("工单 %(no)s 已由%(dept)s处理:%(text)s,请告知客户并确认效果") % {
+        "no": ticket.number,
+        "dept": ticket.department.name,
+        "text": resolution[:80],
+    }
     ticket.resolution_task = _task_create(
         customer=ticket.customer,
         purpose="resolution_check",
         due_at=now + timedelta(hours=RESOLUTION_CHECK_HOURS),
         assignee=ticket.agent,
-        reason=_("工单 %(no)s 已由%(dept)s处理:%(text)s,请告知客户并确认效果")
-        % {"no": ticket.number, "dept": ticket.department.name, "text": resolution[:80]},
+        reason=reason,
         source_type="followup_ticket",
         source_id=ticket.pk,
     )
+    if ticket.resolution_task is None:  # an open resolution check already: say it there too
+        existing = (
+            CallbackTask.objects.open()
+            .select_for_update()
+            .filter(customer_id=ticket.customer_id, purpose="resolution_check")
+            .first()
+        )
+        if existing is not None:
+            existing.reason = f"{existing.reason};{reason}"[:255]
+            existing.save(update_fields=["reason"])
+            ticket.resolution_task = existing
     ticket.save()
     audit_record(
         actor=user,
@@ -695,6 +723,15 @@ def appointment_notices(*, as_of: date) -> int:
 
 
 # --- call scripts -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def call_scripts_ensure_defaults() -> int:
+    """The default script of every purpose that has none (idempotent)."""
+    from careloop.callbacks.defaults import ensure_default_scripts
+
+    return ensure_default_scripts(CallScript, CallScriptVersion)
+
 
 SCRIPT_REQUIRED = {"opening": _("开场白"), "questions": _("核心问题"), "closing": _("结束语")}
 SCRIPT_MAX = 2000

@@ -4,18 +4,11 @@ from django.db import migrations
 
 
 def create(apps, schema_editor):
-    from careloop.callbacks.defaults import DEFAULT_SCRIPTS
+    from careloop.callbacks.defaults import ensure_default_scripts
 
-    CallScript = apps.get_model("callbacks", "CallScript")
-    CallScriptVersion = apps.get_model("callbacks", "CallScriptVersion")
-    fields = ("opening", "questions", "on_refusal", "on_angry", "closing", "suggestions")
-    for purpose, text in DEFAULT_SCRIPTS.items():
-        values = {f: text.get(f, "") for f in fields}
-        script, made = CallScript.objects.get_or_create(
-            purpose=purpose, value_class="", defaults=values
-        )
-        if made:
-            CallScriptVersion.objects.create(script=script, version=1, snapshot=values)
+    ensure_default_scripts(
+        apps.get_model("callbacks", "CallScript"), apps.get_model("callbacks", "CallScriptVersion")
+    )
 
 
 def remove(apps, schema_editor):

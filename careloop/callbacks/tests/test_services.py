@@ -474,3 +474,30 @@ def test_appointment_notices_job_uses_the_company_day(zhang, agent_li):
         make_task(zhang, assignee=agent_li, due_at=at("2026-11-26 15:00"))
         appointment_notices_job.call_local()
     assert ScheduledMessage.objects.get().send_at == at("2026-11-25 10:00")
+
+
+def test_next_contact_date_makes_a_follow_up_task(zhang, agent_li):
+    task = _claimed(zhang, agent_li, priority="low")
+    with frozen("2026-11-25 10:00"):
+        record = services.callback_task_complete(
+            task=task, agent=agent_li, outcome="reached", notes="下月初再谈续约",
+            next_contact_on=date(2026, 12, 3),
+        )  # fmt: skip
+    follow = CallbackTask.objects.get(source_type="callback_record", source_id=record.pk)
+    assert (follow.purpose, follow.assignee_id, follow.priority, follow.status) == (
+        "wakeup", agent_li.pk, "low", "open",
+    )  # fmt: skip
+    assert follow.due_at == at("2026-12-03 10:00")
+    assert "下月初再谈续约" in follow.reason
+
+
+def test_a_resolved_ticket_joins_an_open_resolution_check(zhang, agent_li, tech, tech_sun):
+    complaint_check = make_task(
+        zhang, purpose="resolution_check", assignee=agent_li, reason="投诉已解决,请回访"
+    )
+    ticket = _ticket(zhang, agent_li, tech)
+    ticket = services.followup_ticket_resolve(ticket=ticket, user=tech_sun, resolution="已修好")
+    assert ticket.resolution_task == complaint_check
+    complaint_check.refresh_from_db()
+    assert complaint_check.reason.startswith("投诉已解决,请回访;工单 GD")
+    assert CallbackTask.objects.filter(purpose="resolution_check").count() == 1
