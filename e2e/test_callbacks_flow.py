@@ -116,9 +116,9 @@ def test_agent_works_the_queue_and_the_loop_closes(browser, page, live_server, t
     expect(row).to_contain_text("打印机偶尔卡纸")
     expect(row).to_contain_text("紧急")
     row.get_by_label("处理结果").fill("已上门更换搓纸轮")
+    dept_page.screenshot(path=str(ARTIFACTS / "callbacks-tickets.png"))
     row.get_by_role("button", name="处理完成").click()
     expect(dept_page.locator(".messages")).to_contain_text("已通知坐席回访客户")
-    dept_page.screenshot(path=str(ARTIFACTS / "callbacks-tickets.png"))
     other.close()
 
     # the agent's queue now has the resolution check

@@ -255,6 +255,17 @@ def tickets_visible(user: User, *, status: str = "open") -> QuerySet[FollowUpTic
     return qs.select_related("customer", "department", "agent", "item").order_by("deadline", "id")
 
 
+def departments_resolvable_by(user: User) -> set[int] | None:
+    """The departments whose tickets the user may resolve (None: all, for admins)."""
+    if user.is_admin:
+        return None
+    from careloop.complaints.models import Department
+
+    return set(
+        Department.objects.filter(Q(members=user) | Q(head=user)).values_list("pk", flat=True)
+    )
+
+
 def ticket_for(user: User, ticket_id: int) -> FollowUpTicket:
     ticket = tickets_visible(user, status="").filter(pk=ticket_id).first()
     if ticket is None:

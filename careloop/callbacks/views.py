@@ -256,6 +256,7 @@ def tickets(request):
         request,
         "callbacks/tickets.html",
         {
+            "resolvable": selectors.departments_resolvable_by(request.user),
             "page": page,
             "tickets": page.object_list,
             "status": status,

@@ -236,6 +236,9 @@ def test_tickets_page_hides_other_departments(client, agent_chen, tech, agent_li
     )
     client.force_login(agent_chen)
     assert "卡纸" not in client.get(reverse("callbacks:tickets")).content.decode()
+    client.force_login(agent_li)  # the agent who raised it follows it, without resolving
+    body = client.get(reverse("callbacks:tickets")).content.decode()
+    assert "卡纸" in body and "等待部门处理" in body and "处理完成" not in body
 
 
 def test_suggestions_board_is_for_supervisors(client, supervisor_zhao, agent_li, zhang):
@@ -340,8 +343,9 @@ def test_tickets_page_query_count(
     for i in range(n):
         _issue(make_customer(f"工单{i}", team=team_east), agent_li, tech, text=f"问题{i}")
     client.force_login(tech_sun)
-    # session, user, count, page (customer, department, agent, item joined)
-    with django_assert_num_queries(4):
+    # session, user, count, page (customer, department, agent, item joined), the user's
+    # departments
+    with django_assert_num_queries(5):
         response = client.get(reverse("callbacks:tickets"))
     assert response.content.decode().count('class="ticket-row"') == n
 
