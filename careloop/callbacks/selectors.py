@@ -306,6 +306,19 @@ def team_queue(user: User, *, assignee: str = "") -> QuerySet[CallbackTask]:
     )
 
 
+def team_load(user: User) -> list[dict]:
+    """Open and overdue tasks per agent of the team (admin: every team), pool as None: one
+    grouped query."""
+    now = clock.now()
+    return list(
+        CallbackTask.objects.visible_to(user)
+        .open()
+        .values("assignee_id", "assignee__display_name", "assignee__username")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
+        .order_by(F("assignee_id").asc(nulls_first=True))
+    )
+
+
 def quality_sample(user: User, *, days: int = 7, per_agent: int = 3) -> QuerySet[CallbackRecord]:
     """Records to spot-check: reached calls of the last `days` days, `per_agent` per agent,
     picked by a hash of the id that changes every week (stable within a week)."""

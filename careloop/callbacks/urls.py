@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("next/", views.claim_next, name="claim_next"),
     path("tasks/<int:task_id>/", views.task_detail, name="task"),
+    path("tasks/<int:task_id>/claim/", views.task_claim, name="task_claim"),
     path("tasks/<int:task_id>/record/", views.task_record, name="task_record"),
     path("tasks/<int:task_id>/visit/", views.visit_plan, name="visit_plan"),
     path("pop/", views.pop, name="pop"),

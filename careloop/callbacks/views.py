@@ -130,6 +130,18 @@ def task_detail(request, task_id: int):
 
 @login_required
 @require_POST
+def task_claim(request, task_id: int):
+    task = _task(request, task_id)
+    try:
+        services.callback_task_claim(task=task, agent=request.user)
+        messages.success(request, _("已领取任务"))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("callbacks:task", task_id=task.pk)
+
+
+@login_required
+@require_POST
 def task_record(request, task_id: int):
     """One-click save (htmx): the saved record, or the form with what was typed and the error
     next to the field it names."""
@@ -387,6 +399,7 @@ def team(request):
     page = paginate(
         selectors.team_queue(request.user, assignee=assignee), request.GET.get("page"), 50
     )
+    load = selectors.team_load(request.user)
     agents = list(
         User.objects.filter(is_active=True, role=User.Role.AGENT)
         .filter(**({} if request.user.is_admin else {"team_id": request.user.team_id}))
@@ -400,6 +413,7 @@ def team(request):
             "tasks": page.object_list,
             "agents": agents,
             "assignee": assignee,
+            "load": load,
             "now": clock.now(),
         },
     )

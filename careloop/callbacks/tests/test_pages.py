@@ -356,8 +356,8 @@ def test_team_queue_query_count(
 ):
     _tasks(n, team_east, agent_li)
     client.force_login(supervisor_zhao)
-    # session, user, count, page, agents of the team, the user's team (top bar)
-    with django_assert_num_queries(6):
+    # session, user, count, page, load per agent, agents of the team, the user's team
+    with django_assert_num_queries(7):
         response = client.get(reverse("callbacks:team"))
     assert response.content.decode().count('class="team-row"') == n
 
@@ -389,3 +389,31 @@ def test_record_without_javascript_redirects_or_shows_the_whole_screen(client, a
     assert "请选择回访结果" in body and "没选结果" in body and 'data-testid="script"' in body
     ok = client.post(url, {"outcome": "refused", "method": "phone"}, follow=True)
     assert "已保存回访记录" in ok.content.decode()
+
+
+def test_pool_task_is_claimed_from_its_screen(client, agent_li, agent_chen, zhang, team_east):
+    task = make_task(zhang)  # 华东's pool
+    client.force_login(agent_li)
+    body = client.get(reverse("callbacks:task", args=[task.pk])).content.decode()
+    assert "领取此任务" in body and 'id="save-record"' not in body
+    client.post(reverse("callbacks:task_claim", args=[task.pk]))
+    task.refresh_from_db()
+    assert (task.assignee, task.status) == (agent_li, "in_progress")
+    assert (
+        'id="save-record"' in client.get(reverse("callbacks:task", args=[task.pk])).content.decode()
+    )
+    from careloop.accounts.services import user_create
+
+    zhou = user_create(username="zhou", password="x", role="agent", team=team_east)
+    client.force_login(zhou)  # taken already: no longer in the pool, so not even visible
+    assert client.post(reverse("callbacks:task_claim", args=[task.pk])).status_code == 404
+    task.refresh_from_db()
+    assert task.assignee == agent_li
+
+
+def test_team_load_per_agent(client, supervisor_zhao, agent_li, team_east, zhang):
+    make_task(zhang, assignee=agent_li, due_in=timedelta(hours=-1))
+    make_task(make_customer("池", team=team_east))
+    client.force_login(supervisor_zhao)
+    body = client.get(reverse("callbacks:team")).content.decode()
+    assert "李客服 1 · 逾期 1" in body and "团队池 1" in body

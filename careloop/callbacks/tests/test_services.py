@@ -501,3 +501,15 @@ def test_a_resolved_ticket_joins_an_open_resolution_check(zhang, agent_li, tech,
     complaint_check.refresh_from_db()
     assert complaint_check.reason.startswith("投诉已解决,请回访;工单 GD")
     assert CallbackTask.objects.filter(purpose="resolution_check").count() == 1
+
+
+def test_claiming_a_taken_task_is_refused(zhang, agent_li, supervisor_zhao, team_east):
+    from careloop.accounts.services import user_create
+
+    zhou = user_create(username="zhou", password="x", role="agent", team=team_east)
+    task = make_task(zhang)
+    services.callback_task_claim(task=task, agent=zhou)
+    with pytest.raises(TaskNotYours):
+        services.callback_task_claim(task=task, agent=agent_li)
+    task.refresh_from_db()
+    assert task.assignee_id == zhou.pk
