@@ -36,6 +36,7 @@ from careloop.core.pagination import COUNT_CAP, paginate
 from careloop.customers import selectors as customer_selectors
 
 PREVIEW_SAMPLE = 10
+HISTORY_PAGE = 30
 PLAN_AGENTS = 20  # the plan page lists the most loaded agents; the agents page has them all
 STATUS_POLLS = 300  # the plan page asks about a started run every 2 s for up to 10 minutes
 
@@ -125,15 +126,9 @@ def rule_preview(request, rule_id: int):
 def rule_history(request, rule_id: int):
     _require_planner(request.user)
     rule = _rule(rule_id)
-    return render(
-        request,
-        "care/rule_history.html",
-        {
-            "rule": rule,
-            "label": pages.purpose_label(rule.purpose),
-            "rows": pages.rule_versions(rule),
-        },
-    )
+    page = paginate(pages.rule_versions(rule), request.GET.get("page"), per_page=HISTORY_PAGE)
+    context = {"rule": rule, "label": pages.purpose_label(rule.purpose), "page": page}
+    return render(request, "care/rule_history.html", context)
 
 
 # --- the plan --------------------------------------------------------------------------------

@@ -170,6 +170,24 @@ def test_saving_bumps_the_version_audits_and_shows_the_diff(client, supervisor_z
     assert "初始版本(默认规则)" in html
 
 
+def test_history_is_paged_and_costs_the_same_queries(
+    client, supervisor_zhao, django_assert_num_queries
+):
+    wakeup = rule("wakeup")
+    for days in range(1, 35):
+        wakeup = care_rule_update(rule=wakeup, user=supervisor_zhao, due_days=days)
+    client.force_login(supervisor_zhao)
+    # session, user, rule, versions, team (base.html); segment names only when one is named
+    with django_assert_num_queries(5):
+        response = client.get(reverse("care:rule_history", args=[wakeup.pk]))
+    html = response.content.decode()
+    assert html.count('class="version-row"') == 30
+    assert "共 35 个版本 · 第 1 / 2 页" in html and "第 35 版" in html
+    assert "<b>到期天数</b>:<del>33</del> → <ins>34</ins>" in html
+    older = client.get(reverse("care:rule_history", args=[wakeup.pk]), {"page": 2})
+    assert older.content.decode().count('class="version-row"') == 5
+
+
 def test_unchanged_save_keeps_the_version(client, supervisor_zhao):
     wakeup = rule("wakeup")
     client.force_login(supervisor_zhao)
