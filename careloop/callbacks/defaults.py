@@ -1,7 +1,9 @@
 """Default call scripts, one per purpose (seed 000 §二: 开场白、核心问题、备用话术、结束语).
 
-Placeholders are filled on the task screen: {{称呼}} (张先生), {{坐席}}, {{最近产品}},
-{{投诉编号}}, {{距上次下单天数}}. A placeholder with no value reads as a neutral phrase.
+Placeholders are filled on the task screen: {{称呼}} (张先生), {{姓名}}, {{公司}}, {{坐席}},
+{{原因}} (the task's reason), {{最近产品}}, {{投诉编号}}, {{距上次下单天数}} — the first five as
+in the care rule scripts (`care_script_render`). A placeholder with no value reads as a
+neutral phrase.
 """
 
 OPENING = "{{称呼}}您好!我是客户服务中心的{{坐席}},"

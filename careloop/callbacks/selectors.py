@@ -118,6 +118,9 @@ def script_values(task: CallbackTask, agent: User, *, last_order, complaint) -> 
         days = str((clock.today() - clock.local(customer.last_order_at).date()).days)
     return {
         "称呼": customer.salutation,
+        "姓名": customer.name,
+        "公司": customer.company or customer.name,
+        "原因": task.reason,
         "坐席": agent.display_name or agent.username,
         "最近产品": (last_order.product if last_order and last_order.product else _("产品")),
         "投诉编号": (complaint.label if complaint else _("您反馈的问题")),

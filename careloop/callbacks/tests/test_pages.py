@@ -125,6 +125,18 @@ def test_task_screen_picks_the_value_class_script(client, agent_li, zhang, super
     )
 
 
+def test_rule_script_suggestions_are_filled(client, agent_li, zhang):
+    from careloop.care.models import CareRule
+
+    rule = CareRule.objects.get(purpose="wakeup")
+    rule.script_template = "{{姓名}}({{公司}})可推荐新品,原因:{{原因}}"
+    rule.save(update_fields=["script_template"])
+    task = make_task(zhang, assignee=agent_li, rule=rule, reason="沉睡 143 天")
+    client.force_login(agent_li)
+    body = client.get(reverse("callbacks:task", args=[task.pk])).content.decode()
+    assert "张伟(张伟)可推荐新品,原因:沉睡 143 天" in body
+
+
 def test_task_of_another_team_is_404(client, agent_chen, zhang, agent_li):
     task = make_task(zhang, assignee=agent_li)
     client.force_login(agent_chen)
