@@ -463,6 +463,43 @@ def latest_run(*, as_of: date) -> PlanRun | None:
     return PlanRun.objects.filter(as_of=as_of).select_related("user").order_by("-id").first()
 
 
+def last_run_id() -> int:
+    return PlanRun.objects.order_by("-id").values_list("pk", flat=True).first() or 0
+
+
+def manual_run_after(*, as_of: date, after: int) -> PlanRun | None:
+    """The "run now" of D that finished after run `after` (the plan page polls for it)."""
+    runs = PlanRun.objects.filter(as_of=as_of, pk__gt=after, trigger=PlanRun.Trigger.MANUAL)
+    return runs.order_by("-id").first()
+
+
+@dataclass
+class CustomerToday:
+    found: list  # every enabled purpose's Explanation
+    decided: list  # created, pending, suppressed (in that order), created ones with `.task`
+    not_candidates: list
+
+
+def customer_today(*, customer, as_of: date) -> CustomerToday:
+    """Why the customer got or did not get a task on D (the engine's explanation), with the
+    created tasks' assignee and the reason codes in words."""
+    from careloop.care.services import plan_explain_customer
+
+    found = plan_explain_customer(customer=customer, as_of=as_of)
+    ids = [e.task_id for e in found if e.task_id]
+    tasks = CallbackTask.objects.filter(pk__in=ids).select_related("assignee").in_bulk()
+    for entry in found:
+        entry.task = tasks.get(entry.task_id)
+        entry.reason_label = REASON_LABELS.get(entry.reason_code, "")
+    order = {"created": 0, "pending": 1, "suppressed": 2}
+    decided = sorted((e for e in found if e.outcome in order), key=lambda e: order[e.outcome])
+    return CustomerToday(
+        found=found,
+        decided=decided,
+        not_candidates=[e for e in found if e.outcome == "not_candidate"],
+    )
+
+
 # --- tasks -----------------------------------------------------------------------------------
 
 

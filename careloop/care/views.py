@@ -28,7 +28,6 @@ from careloop.care.forms import (
     SuppressionFilterForm,
     TaskFilterForm,
 )
-from careloop.care.models import CallbackTask, PlanRun
 from careloop.care.selectors import care_rules
 from careloop.core import clock
 from careloop.core.errors import DomainError, NotFound
@@ -205,7 +204,7 @@ def plan_run(request):
     _require_planner(request.user)
     form = PlanDateForm(request.POST)
     as_of = (form.is_valid() and form.cleaned_data.get("date")) or clock.today()
-    last = PlanRun.objects.order_by("-id").values_list("pk", flat=True).first() or 0
+    last = pages.last_run_id()
     try:
         page_services.plan_run_start(user=request.user, as_of=as_of)
     except DomainError as exc:
@@ -222,12 +221,8 @@ def plan_status(request):
     _require_planner(request.user)
     as_of = _plan_date(request)
     after = int(request.GET["after"]) if request.GET.get("after", "").isdigit() else 0
-    run = (
-        PlanRun.objects.filter(as_of=as_of, pk__gt=after, trigger=PlanRun.Trigger.MANUAL)
-        .order_by("-id")
-        .first()
-    )
-    tries = int(request.GET.get("tries") or 0) + 1
+    run = pages.manual_run_after(as_of=as_of, after=after)
+    tries = int(request.GET["tries"]) + 1 if request.GET.get("tries", "").isdigit() else 1
     context = {
         "as_of": as_of,
         "after": str(after),
@@ -366,23 +361,14 @@ def customer_today(request, customer_id: int):
         customer = customer_selectors.customer_for(request.user, customer_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    found = services.plan_explain_customer(customer=customer, as_of=clock.today())
-    task_ids = [e.task_id for e in found if e.task_id]
-    tasks = {
-        t.pk: t for t in CallbackTask.objects.filter(pk__in=task_ids).select_related("assignee")
-    }
-    for entry in found:
-        entry.task = tasks.get(entry.task_id)
-        entry.reason_label = pages.REASON_LABELS.get(entry.reason_code, "")
-    order = {"created": 0, "pending": 1, "suppressed": 2}
-    decided = sorted((e for e in found if e.outcome in order), key=lambda e: order[e.outcome])
+    today = pages.customer_today(customer=customer, as_of=clock.today())
     return render(
         request,
         "care/customer_today.html",
         {
             "customer": customer,
-            "found": found,
-            "decided": decided,
-            "not_candidates": [e for e in found if e.outcome == "not_candidate"],
+            "found": today.found,
+            "decided": today.decided,
+            "not_candidates": today.not_candidates,
         },
     )

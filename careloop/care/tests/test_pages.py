@@ -413,6 +413,8 @@ def test_run_now_runs_the_plan_and_shows_the_result(client, supervisor_zhao, tea
         {"date": clock.today().isoformat(), "after": run.pk, "tries": 300},
     ).content.decode()
     assert "计划仍在后台生成" in late and "hx-get" not in late
+    odd = client.get(reverse("care:plan_status"), {"after": "x", "tries": "y", "date": "bad"})
+    assert odd.status_code == 200  # nonsense parameters fall back to today, from the start
 
 
 # --- tasks -----------------------------------------------------------------------------------
