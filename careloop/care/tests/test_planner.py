@@ -294,3 +294,27 @@ def test_announcement_once_per_customer_and_rule_version(supervisor_zhao):
     again = plan(D + timedelta(days=2))  # the new version, but a marketing message 2 days ago
     assert suppressed(again) == {(a.external_id, "announcement"): "frequency_cap"}
     assert set(created(plan(D + timedelta(days=8)))) == {a.external_id}
+
+
+def test_more_candidates_than_a_page_all_planned_once():
+    """2,500 candidates: two pages (SQLite) or one cursor (PostgreSQL, with the in-run ANALYZE
+    after 1,000 rows), then a re-run that finds them all planned."""
+    only("wakeup", "retention")
+    Customer.objects.bulk_create(
+        Customer(
+            name=f"批量{n}",
+            external_id=f"B{n:05d}",
+            lifecycle="dormant",
+            tier="B",
+            first_order_at=at("2025-12-01"),
+            last_order_at=at("2026-05-01"),
+        )
+        for n in range(2500)
+    )
+    result = plan(D, collect=False)
+    assert result.counts()["created"] == 2500
+    assert result.counts()["by_reason"] == {"precedence": 2500}  # retention lost to wakeup
+    assert (result.created, result.suppressed) == ([], [])  # counts only
+    assert CallbackTask.objects.filter(purpose="wakeup", plan_date=D).count() == 2500
+    assert PlanSuppression.objects.filter(purpose="retention").count() == 2500
+    assert plan(D).counts()["created"] == 0
