@@ -18,6 +18,7 @@ def test_supervisor_imports_gbk_csv(page, live_server, supervisor_zhao, tmp_path
     path.write_bytes(CUSTOMERS_CSV.encode("gbk"))
 
     login(page, live_server, supervisor_zhao)
+    page.get_by_text("更多", exact=True).click()  # the top navigation's menu
     page.get_by_role("link", name="数据导入").click()
     expect(page.get_by_role("heading", name="数据导入", exact=True)).to_be_visible()
     page.get_by_label("类型").select_option("customers")

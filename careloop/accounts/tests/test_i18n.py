@@ -33,7 +33,7 @@ def nav(page: str) -> str:
 
 
 def po_entries() -> list[dict]:
-    """Each entry of django.po as {"msgid", "msgid_plural", "msgstr": [...], "flags"}."""
+    """Each entry of django.po as {"msgctxt", "msgid", "msgid_plural", "msgstr": [...], "flags"}."""
     entries, entry, field = [], None, None
     lines = (CATALOG / "django.po").read_text(encoding="utf-8").splitlines()
     for line in [*lines, ""]:
@@ -42,12 +42,12 @@ def po_entries() -> list[dict]:
                 entries.append(entry)
             entry, field = None, None
             continue
-        entry = entry or {"msgid": "", "msgid_plural": "", "msgstr": [], "flags": ""}
+        entry = entry or {"msgctxt": "", "msgid": "", "msgid_plural": "", "msgstr": [], "flags": ""}
         if line.startswith("#,"):
             entry["flags"] += line
         elif line.startswith("#"):
             continue
-        elif m := re.match(r'(msgid|msgid_plural|msgstr)(?:\[\d+\])? (".*")$', line):
+        elif m := re.match(r'(msgctxt|msgid|msgid_plural|msgstr)(?:\[\d+\])? (".*")$', line):
             field = m.group(1)
             if field == "msgstr":
                 entry["msgstr"].append("")
@@ -136,5 +136,7 @@ def test_compiled_catalog_matches_the_po_file():
         if e["msgid_plural"]:
             assert compiled.ngettext(e["msgid"], e["msgid_plural"], 1) == e["msgstr"][0]
             assert compiled.ngettext(e["msgid"], e["msgid_plural"], 2) == e["msgstr"][1]
+        elif e["msgctxt"]:
+            assert compiled.pgettext(e["msgctxt"], e["msgid"]) == e["msgstr"][0], e["msgid"]
         else:
             assert compiled.gettext(e["msgid"]) == e["msgstr"][0], e["msgid"]
