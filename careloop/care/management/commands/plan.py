@@ -37,7 +37,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         as_of = opts["as_of"] or clock.today()
-        result = plan_day(as_of=as_of, dry_run=opts["dry_run"], trigger="manual")
+        # The summary needs only the counts: without --json no entry is kept in memory.
+        result = plan_day(
+            as_of=as_of, dry_run=opts["dry_run"], trigger="manual", collect=opts["json"]
+        )
         if opts["json"]:
             self.stdout.write(json.dumps(result.to_json(), ensure_ascii=False))
             return
