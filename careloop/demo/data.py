@@ -590,3 +590,107 @@ SUGGESTIONS = [
     "会员积分可以抵扣运费。",
     "说明书多配一些图片，老人看不懂。",
 ]
+
+# --- the replayed call-center work (careloop.demo.activity) ------------------------------------
+
+# Issues heard on a callback: (text, department, may be urgent).
+DEMO_ISSUES = [
+    ("{product}出水越来越慢,怀疑滤芯堵了", "售后部", False),
+    ("{product}完全不出水,家里没法用", "售后部", True),
+    ("{product}的APP连不上,提示设备离线", "技术部", False),
+    ("{product}夜里有异响,影响休息", "技术部", False),
+    ("上次订的配件一周了还没到", "物流", False),
+    ("送货时外包装破损,机身有划痕", "物流", False),
+    ("安装师傅没带齐配件,来了两次才装好", "质检部", False),
+    ("{product}漏水,地板已经泡了", "售后部", True),
+]
+DEMO_NEEDS = [
+    "想给父母家再买一台{product}",
+    "公司新开了两家门店,需要报价",
+    "咨询{product}的年度维保套餐",
+    "想把{product}升级成新款",
+    "办公室想加装一台空气净化器",
+]
+DEMO_RESOLUTIONS = [
+    "已安排师傅上门更换滤芯,客户确认出水正常。",
+    "远程重置设备并升级固件,APP已恢复连接。",
+    "补发配件已签收。",
+    "更换静音电机,异响消除。",
+    "已上门更换新机,旧机回收。",
+]
+DEMO_REVIEW_COMMENTS = [
+    "开场白规范,问题记录清楚。",
+    "语速偏快,确认客户需求后再结束通话。",
+    "主动提出了解决方案,很好。",
+    "没有核对客户身份,下次注意。",
+    "记录完整,反馈分类准确。",
+]
+# Complaints moved through the workflow by the complaint services: one or more per stage,
+# hours_ago counted back from now (a severity A complaint unanswered for 5 h breaches its 2 h
+# first response; a B one unanswered for 20 h is past 80 % of its 24 h).
+DEMO_COMPLAINTS = [
+    {
+        "stage": "new", "hours_ago": 1.5, "severity": "C", "channel": "phone",
+        "category": "使用咨询", "subject": "滤芯更换周期不清楚",
+        "description": "说明书上写的滤芯更换周期和APP提醒的不一样,到底该听哪个?",
+    },
+    {
+        "stage": "new", "hours_ago": 5, "severity": "A", "channel": "phone",
+        "category": "产品质量", "subject": "净水器完全不出水",
+        "description": "昨天开始净水器完全不出水,一家人没水喝,打了两次电话都说等通知,"
+        "今天再不处理我就打12315。",
+    },
+    {
+        "stage": "new", "hours_ago": 20, "severity": "B", "channel": "wechat",
+        "category": "安装服务", "subject": "安装后台面渗水",
+        "description": "师傅安装完第二天发现台面下面一直渗水,柜子都泡了。",
+    },
+    {
+        "stage": "waiting_customer", "hours_ago": 30, "severity": "B", "channel": "online",
+        "category": "退换货", "subject": "要求换货",
+        "description": "收到的空气净化器有划痕,要求换新的。",
+    },
+    {
+        "stage": "diagnosing", "hours_ago": 26, "severity": "B", "channel": "phone",
+        "category": "产品质量", "subject": "运行噪音大", "department": "技术部",
+        "description": "新买的净水器制水的时候噪音特别大,晚上根本睡不着。",
+        "expected": "上门检查,解决不了就换机", "root_cause": "goods", "nature": "fact",
+    },
+    {
+        "stage": "executing", "hours_ago": 50, "severity": "B", "channel": "phone",
+        "category": "售后服务", "subject": "维修师傅爽约", "department": "售后部",
+        "description": "约好周六上午上门维修,等了一上午没人来,也没人通知。",
+        "expected": "尽快上门并给个说法", "root_cause": "people", "nature": "emotion",
+        "reported_before": True,
+    },
+    {
+        "stage": "executing", "hours_ago": 40, "severity": "C", "channel": "email",
+        "category": "物流配送", "subject": "配件迟迟未到", "department": "物流",
+        "description": "订购的替换滤芯下单十天还没收到,物流信息一直不更新。",
+        "expected": "补发并告知到货时间", "root_cause": "place",
+    },
+    {
+        "stage": "resolved", "hours_ago": 60, "severity": "B", "channel": "phone",
+        "category": "产品质量", "subject": "水龙头漏水", "department": "售后部",
+        "description": "净水器的专用水龙头一直滴水,关不紧。",
+        "expected": "更换水龙头", "root_cause": "goods",
+    },
+    {
+        "stage": "closed", "hours_ago": 96, "severity": "C", "channel": "phone",
+        "category": "使用咨询", "subject": "APP绑定失败", "department": "技术部",
+        "description": "APP一直绑定不上设备,试了好多次。",
+        "expected": "教我怎么绑定", "root_cause": "goods",
+    },
+    {
+        "stage": "closed", "hours_ago": 110, "severity": "B", "channel": "wechat",
+        "category": "安装服务", "subject": "安装师傅态度差", "department": "质检部",
+        "description": "安装师傅态度很差,还把地板划了一道。",
+        "expected": "道歉并赔偿地板", "root_cause": "people", "nature": "emotion",
+    },
+    {
+        "stage": "reopened", "hours_ago": 120, "severity": "B", "channel": "phone",
+        "category": "产品质量", "subject": "修过一次又坏了", "department": "售后部",
+        "description": "上周修好的净水器又开始报警,说是漏水保护,这已经是第二次了。",
+        "expected": "直接换新机", "root_cause": "goods", "reported_before": True,
+    },
+]  # fmt: skip

@@ -24,19 +24,23 @@ from itertools import accumulate
 from typing import Any, TypeVar
 
 from django.db import reset_queries, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import lazy_pinyin
 
 from careloop.accounts.models import Team, User
 from careloop.accounts.services import team_ensure, user_create
+from careloop.care.models import CallbackTask, PlanRun
 from careloop.complaints.models import Complaint
 from careloop.core.errors import DomainError
 from careloop.core.phones import phone_tail
 from careloop.customers.models import Customer, CustomerKey, Interaction, Order, Tag
 from careloop.customers.services import customers_refresh_order_summary, derived_name_fields
 from careloop.demo import data
+from careloop.demo.activity import DEMO_SEGMENT_NAMES, ActivitySummary, demo_activity
 from careloop.emotion.services import interactions_set_emotion
+from careloop.segments.models import SavedSegment
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,6 +52,7 @@ DEMO_USERS = [
     ("supervisor", User.Role.SUPERVISOR, "east", "周建华"),
     ("agent1", User.Role.AGENT, "east", "林晓燕"),
     ("agent2", User.Role.AGENT, "south", "黄志强"),
+    ("agent3", User.Role.AGENT, "north", "赵雪梅"),
 ]
 CUSTOMER_PREFIX, ORDER_PREFIX, COMPLAINT_PREFIX = "KH", "DD", "TS"
 DEMO_CUSTOMER_ID = r"^KH[0-9]{7}$"
@@ -123,6 +128,7 @@ class DemoSummary:
     orders: int = 0
     complaints: int = 0
     interactions: int = 0
+    activity: ActivitySummary | None = None
     seconds: float = 0.0
     logins: list[DemoLogin] = field(default_factory=list)
 
@@ -173,9 +179,18 @@ def demo_customers() -> Any:
 
 @transaction.atomic
 def demo_reset() -> int:
-    """Delete the demo customers (KH0000001 …) with their orders, complaints and contacts, and
-    demo tags nobody uses any more. Users, teams and other customers stay. Returns the count."""
+    """Delete the demo customers (KH0000001 …) with everything that hangs on them (orders,
+    complaints, contacts, tasks, callback records, tickets, leads, messages, opt-outs), the
+    plan runs of the days the demo planned, its saved segments (unless a care rule uses one)
+    and demo tags nobody uses any more. Users, teams, departments, care rules and other
+    customers stay. Returns the count."""
     ids = list(demo_customers().values_list("pk", flat=True))
+    days = CallbackTask.objects.filter(customer_id__in=demo_customers().values("pk")).aggregate(
+        first=Min("plan_date"), last=Max("plan_date")
+    )
+    if days["first"] is not None:  # the plan runs the demo replayed, with their counts
+        PlanRun.objects.filter(as_of__range=(days["first"], days["last"])).delete()
+    SavedSegment.objects.filter(name__in=DEMO_SEGMENT_NAMES, care_rules__isnull=True).delete()
     for start in range(0, len(ids), 5000):
         part = ids[start : start + 5000]
         Order.objects.filter(customer_id__in=part).delete()
@@ -190,8 +205,10 @@ def demo_reset() -> int:
 # --- generation -------------------------------------------------------------------------------
 
 
-def demo_generate(*, customers: int, seed: int, as_of: date) -> DemoSummary:
-    """Create the demo users and `customers` customers with their history; all or nothing."""
+def demo_generate(*, customers: int, seed: int, as_of: date, activity: bool = True) -> DemoSummary:
+    """Create the demo users and `customers` customers with their history, then (`activity`)
+    replay the last weeks of call-center work on them (`careloop.demo.activity`); all or
+    nothing."""
     if not 1 <= customers <= MAX_CUSTOMERS:
         raise DomainError(_("客户数量必须在 1 到 1000000 之间"), field="customers")
     started = monotonic.perf_counter()
@@ -206,6 +223,9 @@ def demo_generate(*, customers: int, seed: int, as_of: date) -> DemoSummary:
         for start in range(0, customers, CHUNK):
             generator.write_chunk(range(start + 1, min(customers, start + CHUNK) + 1), summary)
             reset_queries()  # with DEBUG on, Django keeps every query: memory would grow
+        if activity:
+            summary.activity = demo_activity(as_of=as_of, seed=seed, users=users)
+            reset_queries()
     summary.seconds = monotonic.perf_counter() - started
     summary.logins = demo_logins()
     log.info(
@@ -238,7 +258,11 @@ class _Generator:
         self.as_of_start = datetime.combine(as_of, time.min, tzinfo=self.tz)
         self.users = {u.username: u for u in users}
         self.teams = {t.code: t for t in Team.objects.filter(code__in=data.TEAM_OF_GROUP.values())}
-        self.agent_of_team = {"east": self.users["agent1"], "south": self.users["agent2"]}
+        self.agent_of_team = {
+            "east": self.users["agent1"],
+            "south": self.users["agent2"],
+            "north": self.users["agent3"],
+        }
         self.phones: set[str] = set()
         self.twins: list[tuple[str, str, str]] = []
         self.names: dict[str, dict[str, str]] = {}
@@ -765,6 +789,8 @@ class _Generator:
         csat_w = [15, 15, 20, 12, 5] if mood_bad else [1, 2, 8, 30, 40]
         nps = rng.choices(range(11), nps_w)[0] if kind in ("nps", "both") else None
         csat = rng.choices(range(1, 6), csat_w)[0] if kind in ("csat", "both") else None
+        if nps is not None and csat is not None:  # one answer: the two scores agree
+            csat = min(5, max(1, round(nps / 2) + rng.choice((-1, 0, 0, 1))))
         good = (nps is None or nps >= 9) and (csat is None or csat == 5)
         bad = (nps is not None and nps <= 6) or (csat is not None and csat <= 2)
         pool = data.SURVEY_BAD if bad else data.SURVEY_GOOD if good else data.SURVEY_OK

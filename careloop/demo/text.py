@@ -39,3 +39,34 @@ def logins_line(logins: Sequence) -> str:
         "names": names,
         "password": "/".join(sorted(passwords)),
     }
+
+
+def activity_line(activity) -> str:
+    """What the replayed work left, in one paragraph: tasks for today, records, tickets, leads,
+    suggestions, complaints by stage, messages."""
+    from careloop.complaints.models import Complaint
+
+    stages = [s for s in Complaint.Stage.values if activity.complaints_by_stage.get(s)]
+    by_stage = "、".join(
+        f"{Complaint.Stage(s).label} {activity.complaints_by_stage[s]}" for s in stages
+    )
+    return _(
+        "已回放 %(days)d 天的关怀计划：今日待回访任务 %(today)d（未完成共 %(open)d）、"
+        "回访记录 %(records)d、跟进工单 %(tickets)d、销售线索 %(leads)d、客户建议 %(suggestions)d、"
+        "质检 %(reviews)d；投诉（按阶段）%(stages)s；消息已发送 %(sent)d、待发送 %(scheduled)d，"
+        "退订 %(opt_outs)d；保存的分群 %(segments)d 个。"
+    ) % {
+        "days": activity.plan_days,
+        "today": activity.tasks_today,
+        "open": activity.tasks_open,
+        "records": activity.records,
+        "tickets": activity.tickets,
+        "leads": activity.leads,
+        "suggestions": activity.suggestions,
+        "reviews": activity.reviews,
+        "stages": by_stage or "—",
+        "sent": activity.messages_sent,
+        "scheduled": activity.messages_scheduled,
+        "opt_outs": activity.opt_outs,
+        "segments": activity.saved_segments,
+    }

@@ -6,12 +6,16 @@ import sys
 import threading
 import time
 import urllib.request
+from datetime import date
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from careloop.callbacks.models import CallbackRecord
+from careloop.care.models import CallbackTask
+from careloop.core import clock
 from careloop.customers.models import Customer, Order
 from careloop.customers.services import customer_create
 
@@ -33,6 +37,13 @@ def test_demo_generates_and_prints_the_logins(db):
     assert lines[header + 2].split() == ["主管", "supervisor", "careloop123", "华东一组"]
     assert lines[header + 3].split() == ["客服专员", "agent1", "careloop123", "华东一组"]
     assert lines[header + 4].split() == ["客服专员", "agent2", "careloop123", "华南一组"]
+    assert lines[header + 5].split() == ["客服专员", "agent3", "careloop123", "华北一组"]
+    work = next(line for line in lines if line.startswith("已回放"))
+    tasks_today = CallbackTask.objects.open().filter(due_at__lt=clock.day_end(date(2025, 6, 30)))
+    assert f"今日待回访任务 {tasks_today.count()}（" in work
+    assert f"回访记录 {CallbackRecord.objects.count()}、" in work
+    assert "待响应 3、" in work and "已重开 1；" in work
+    assert "退订 2；保存的分群 2 个。" in work
 
 
 def test_if_empty_leaves_existing_data_alone(db, admin_wang):

@@ -58,18 +58,19 @@ def snapshot() -> dict:
 
 @pytest.fixture
 def demo(db):
-    return demo_generate(customers=300, seed=11, as_of=AS_OF)
+    """The customers and their history only (the replayed work: test_activity.py)."""
+    return demo_generate(customers=300, seed=11, as_of=AS_OF, activity=False)
 
 
 def test_same_seed_gives_the_same_data(db):
-    demo_generate(customers=120, seed=5, as_of=AS_OF)
+    demo_generate(customers=120, seed=5, as_of=AS_OF, activity=False)
     first = snapshot()
     assert demo_reset() == 120
     assert Customer.objects.count() == Order.objects.count() == Interaction.objects.count() == 0
-    demo_generate(customers=120, seed=5, as_of=AS_OF)
+    demo_generate(customers=120, seed=5, as_of=AS_OF, activity=False)
     assert snapshot() == first
     demo_reset()
-    demo_generate(customers=120, seed=6, as_of=AS_OF)
+    demo_generate(customers=120, seed=6, as_of=AS_OF, activity=False)
     assert snapshot()["customers"] != first["customers"]
 
 
@@ -79,7 +80,13 @@ def test_summary_counts_what_was_written(demo):
     assert demo.complaints == Complaint.objects.count()
     assert demo.interactions == Interaction.objects.count()
     assert demo.business == Customer.objects.exclude(company="").count()
-    assert [login.username for login in demo.logins] == ["admin", "supervisor", "agent1", "agent2"]
+    assert [login.username for login in demo.logins] == [
+        "admin",
+        "supervisor",
+        "agent1",
+        "agent2",
+        "agent3",
+    ]
 
 
 def test_creates_every_role_with_the_demo_password(demo):
@@ -89,6 +96,7 @@ def test_creates_every_role_with_the_demo_password(demo):
     assert users["supervisor"].team.name == "华东一组"
     assert (users["agent1"].role, users["agent1"].team.name) == ("agent", "华东一组")
     assert (users["agent2"].role, users["agent2"].team.name) == ("agent", "华南一组")
+    assert (users["agent3"].role, users["agent3"].team.name) == ("agent", "华北一组")
     assert all(u.check_password(DEMO_PASSWORD) for u in users.values())
     assert set(Team.objects.values_list("name", flat=True)) == {"华东一组", "华南一组", "华北一组"}
     # Customers are spread over the teams, and some are owned by an agent of their team.
@@ -100,7 +108,7 @@ def test_creates_every_role_with_the_demo_password(demo):
 
 def test_keeps_existing_users(db, team_east):
     existing = User.objects.create_user(username="agent1", password="own-password", role="agent")
-    demo_generate(customers=20, seed=1, as_of=AS_OF)
+    demo_generate(customers=20, seed=1, as_of=AS_OF, activity=False)
     existing.refresh_from_db()
     assert existing.check_password("own-password")
 
@@ -249,7 +257,7 @@ def test_size_must_be_sensible(db, size):
 def test_some_customers_registered_twice_for_the_duplicates_page(db):
     from careloop.customers.selectors import duplicate_candidates
 
-    demo_generate(customers=1200, seed=7, as_of=date(2026, 11, 1))
+    demo_generate(customers=1200, seed=7, as_of=date(2026, 11, 1), activity=False)
     groups = duplicate_candidates(user=User.objects.get(username="admin"))
     name_groups = [g for g in groups if g["reason"] == "name_phone"]
     assert name_groups, "the demo should contain possible duplicates to merge"

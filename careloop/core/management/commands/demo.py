@@ -10,7 +10,7 @@ from careloop.core import clock
 from careloop.core.errors import DomainError
 from careloop.customers.models import Customer
 from careloop.demo.generator import demo_generate, demo_logins, demo_reset
-from careloop.demo.text import logins_table
+from careloop.demo.text import activity_line, logins_table
 
 
 def parse_date(value: str) -> date:
@@ -21,7 +21,10 @@ def parse_date(value: str) -> date:
 
 
 class Command(BaseCommand):
-    help = "生成演示数据（客户、订单、投诉、接触记录）和演示账号"
+    help = (
+        "生成演示数据（客户、订单、投诉、接触记录）和演示账号，"
+        "并回放最近两周的关怀计划、回访、工单、投诉处理和消息"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--customers", type=int, default=3000, help=_("客户数量（默认 3000）"))
@@ -65,4 +68,6 @@ class Command(BaseCommand):
                     "seconds": summary.seconds,
                 }
             )
+            if summary.activity is not None:
+                self.stdout.write(activity_line(summary.activity))
         self.stdout.write(logins_table(demo_logins()))
