@@ -136,6 +136,7 @@ class PlannedTask:
     assignee_id: int | None = None
     assignee: str | None = None
     drafts: list[dict] = field(default_factory=list)
+    replaces: str = ""  # today's untouched task of a lower purpose that this one cancels
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -406,6 +407,7 @@ class _Planner:
         self.now = now
         self.customer_ids = list(customer_ids) if customer_ids is not None else None
         self.proactive_keys = [p.key for p in registry.all_purposes() if p.proactive]
+        self.precedence = {p.key: p.precedence for p in registry.all_purposes()}
         self._assigner: Assigner | None = None
         self.written = 0  # rows written since the last ANALYZE …
         self.analyzed = 0  # … and before it: statistics are refreshed each time they double
@@ -463,8 +465,14 @@ class _Planner:
         if purpose.proactive:
             today = CallbackTask.objects.filter(
                 customer_id=OuterRef("pk"), plan_date=self.as_of, purpose__in=self.proactive_keys
+            ).order_by()
+            lower = [k for k in self.proactive_keys if self.precedence[k] > purpose.precedence]
+            untouched = today.filter(purpose__in=lower, status=CallbackTask.Status.OPEN, attempts=0)
+            qs = qs.annotate(
+                slot=Subquery(today.values("purpose")[:1]),
+                # today's task of a lower purpose nobody has started: this one replaces it
+                yields=Subquery(untouched.values("purpose")[:1]),
             )
-            qs = qs.annotate(slot=Subquery(today.order_by().values("purpose")[:1]))
         if purpose.holdout and ctx.rule.holdout_share:
             qs = qs.annotate(bucket=holdout_bucket(ctx.rule.holdout_salt))
         names = list(dict.fromkeys([*ROW_FIELDS, *qs.query.annotation_select]))
@@ -509,10 +517,14 @@ class _Planner:
             why = _("对照组客户(比例 %(share)s%%),不安排关怀") % {"share": f"{share * 100:g}"}
             return no(Reason.HOLDOUT, why)
         if purpose.proactive and row.get("slot"):
-            why = _("今天已安排更优先的关怀:%(purpose)s") % {
-                "purpose": registry.get(row["slot"]).label
-            }
-            return no(Reason.PRECEDENCE, why)
+            if row["slot"] != row.get("yields"):
+                why = _("今天已安排更优先的关怀:%(purpose)s") % {
+                    "purpose": registry.get(row["slot"]).label
+                }
+                return no(Reason.PRECEDENCE, why)
+            task = self._task(purpose, ctx, row)
+            task.replaces = row["yields"]
+            return task
         return self._task(purpose, ctx, row)
 
     def _task(self, purpose: Purpose, ctx: PlanContext, row: dict) -> PlannedTask:
@@ -563,6 +575,7 @@ class _Planner:
         refused = self._messages([(t, d) for t in tasks for d in t.drafts])
         suppressed += refused.values()
         tasks = [t for t in tasks if id(t) not in refused]
+        suppressed += self._replace([t for t in tasks if t.replaces])
         calls = [t for t in tasks if not t.message_only]
         if calls:
             if self._assigner is None:
@@ -577,6 +590,33 @@ class _Planner:
             self.result.add_created(task)
         for entry in suppressed:
             self.result.add_suppressed(entry)
+
+    def _replace(self, tasks: list[PlannedTask]) -> list[Suppressed]:
+        """A higher purpose that arrives later in the day (a detractor answer after the
+        morning's wake-up task) takes the day's slot: the lower task, if still untouched, is
+        cancelled and recorded as suppressed by precedence. One UPDATE per replaced purpose."""
+        replaced: list[Suppressed] = []
+        by_purpose: dict[str, list[PlannedTask]] = defaultdict(list)
+        for task in tasks:
+            by_purpose[task.replaces].append(task)
+        for key, group in by_purpose.items():
+            CallbackTask.objects.filter(
+                plan_date=self.as_of,
+                purpose=key,
+                customer_id__in=[t.customer_id for t in group],
+                status=CallbackTask.Status.OPEN,
+                attempts=0,
+            ).update(status=CallbackTask.Status.CANCELLED, closed_at=clock.now())
+            for task in group:
+                why = _("已被今天更优先的关怀取代:%(purpose)s") % {
+                    "purpose": registry.get(task.purpose).label
+                }
+                replaced.append(
+                    Suppressed(
+                        task.customer_id, task.external_id, key, Reason.PRECEDENCE, why, None
+                    )
+                )
+        return replaced
 
     def _messages(self, owned: list[tuple[PlannedTask | None, dict]]) -> dict[int, Suppressed]:
         """Schedule a page's messages in one batch (quiet hours, frequency cap and opt-out are

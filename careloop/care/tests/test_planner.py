@@ -10,7 +10,7 @@ from careloop.care.models import AgentProfile, CallbackTask, CareRule, PlanRun, 
 from careloop.care.planner import HOLDOUT_BUCKETS, holdout_bucket_of
 from careloop.care.tests.helpers import created, customer, only, plan, rule, suppressed, task_of
 from careloop.customers.models import Customer
-from careloop.customers.tests.factories import at, make_complaint
+from careloop.customers.tests.factories import at, make_complaint, make_contact
 from careloop.messaging.models import MessageOptOut, ScheduledMessage
 
 pytestmark = pytest.mark.django_db
@@ -33,14 +33,36 @@ def test_precedence_one_proactive_task_a_day_the_highest_purpose_wins():
     assert PlanSuppression.objects.get().reason_code == "precedence"
 
 
-def test_precedence_holds_against_a_task_from_an_earlier_run_the_same_day():
+def test_a_higher_purpose_later_the_same_day_replaces_an_untouched_task():
     only("wakeup")
     c = customer("沉睡", lifecycle="dormant", tier="B")
+    plan(D)  # the nightly run: a wake-up call
+    only("detractor_followup")
+    make_contact(c, kind="survey", when="2026-09-15 10:00", nps=3)
+    result = plan(D, purposes=["detractor_followup"], trigger="event")  # the event run
+    assert set(created(result)) == {c.external_id}
+    assert suppressed(result) == {(c.external_id, "wakeup"): "precedence"}
+    assert result.to_json()["suppressed"][0]["reason"] == "已被今天更优先的关怀取代:差评回访"
+    assert task_of(c, "wakeup").status == "cancelled"
+    assert task_of(c, "detractor_followup").status == "open"
+
+
+def test_a_started_or_sent_lower_task_keeps_the_slot():
+    only("wakeup")
+    called = customer("已拨打", lifecycle="dormant", tier="B")
+    texted = customer("已发短信", lifecycle="dormant", tier="C")
     plan(D)
-    only("churn_rescue", "wakeup")
-    Customer.objects.filter(pk=c.pk).update(lifecycle="churn_warning")
+    CallbackTask.objects.filter(customer=called).update(attempts=1)
+    only("detractor_followup")
+    for c in (called, texted):
+        make_contact(c, kind="survey", when="2026-09-15 10:00", nps=3)
     result = plan(D)
-    assert suppressed(result) == {(c.external_id, "churn_rescue"): "precedence"}
+    assert result.created == []
+    assert suppressed(result) == {
+        (called.external_id, "detractor_followup"): "precedence",
+        (texted.external_id, "detractor_followup"): "precedence",
+    }
+    assert set(CallbackTask.objects.values_list("status", flat=True)) == {"open", "done"}
 
 
 def test_do_not_contact_suppresses_proactive_care_only():
