@@ -514,7 +514,9 @@ class _Planner:
             )
         share = ctx.rule.holdout_share
         if "bucket" in row and row["bucket"] < share * HOLDOUT_BUCKETS:
-            why = _("对照组客户(比例 %(share)s%%),不安排关怀") % {"share": f"{share * 100:g}"}
+            why = _("对照组客户(比例 %(share)s%%),不安排关怀") % {
+                "share": f"{float(share) * 100:g}"
+            }
             return no(Reason.HOLDOUT, why)
         if purpose.proactive and row.get("slot"):
             if row["slot"] != row.get("yields"):

@@ -149,6 +149,8 @@ def test_holdout_is_stable_across_days_and_matches_the_share():
     later = plan(D + timedelta(days=40), dry_run=True)
     assert {ext for (ext, _), code in suppressed(later).items() if code == "holdout"} == held
     assert len(first.created) == 120 - len(held)
+    reasons = {e["reason"] for e in first.to_json()["suppressed"]}
+    assert reasons == {"对照组客户(比例 10%),不安排关怀"}
 
 
 def test_rerun_for_the_same_day_creates_and_records_nothing_new():
