@@ -342,3 +342,16 @@ def test_more_candidates_than_a_page_all_planned_once():
     assert CallbackTask.objects.filter(purpose="wakeup", plan_date=D).count() == 2500
     assert PlanSuppression.objects.filter(purpose="retention").count() == 2500
     assert plan(D).counts()["created"] == 0
+
+
+def test_round_robin_strategy_skips_the_owner_and_skills_are_honoured(agents, team_east):
+    only("churn_rescue")
+    CareRule.objects.filter(purpose="churn_rescue").update(
+        assignment="team_round_robin", params={"cooldown_days": 30, "skill": "挽回"}
+    )
+    AgentProfile.objects.create(user=agents["sun"], skills=["挽回", "上门"])
+    owned = customer("有负责人", owner=agents["li"], team=team_east, lifecycle="churn_warning")
+    other = customer("无负责人", team=team_east, lifecycle="churn_warning", tier="B")
+    got = created(plan(D))
+    assert got[owned.external_id]["assignee"] == "sun"  # not the owner: the only skilled agent
+    assert got[other.external_id]["assignee"] == "sun"
