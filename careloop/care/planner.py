@@ -8,18 +8,22 @@ How a run works, set-based:
    due date and the reason need) joined with the facts the planner needs — an open task of the
    same purpose, the proactive task the customer already got today, the hold-out bucket —
    minus customers already planned or suppressed for this purpose on D (so a re-run for the same
-   D creates and records nothing twice). Rows are streamed in chunks (`iterator`), ordered by id.
+   D creates and records nothing twice). Read in pages of 2,000 customers by id (SQLite) or
+   through one server-side cursor (PostgreSQL), see `_Planner._pages`.
 3. Per row, in Python, without a query: do_not_contact (proactive purposes only: complaint
    purposes are service and still apply) → `duplicate` (an open task of the purpose exists) →
    `holdout` (stable: a hash of the customer id and the rule's salt, computed in SQL) →
-   `precedence` (one proactive task per customer a day; the highest purpose won) → created,
-   with priority, method by tier, due date and a Chinese reason.
-4. Messages (message methods, the complaint apology, activation's welcome) go to
+   `precedence` (one proactive task per customer a day; the highest purpose wins, and replaces
+   a lower task of the same day that nobody has started) → created, with priority, method by
+   tier, due date and a Chinese reason.
+4. Per page, messages (message methods, the complaint apology, activation's welcome) go to
    `messaging.messages_schedule_bulk`, which applies quiet hours, the frequency cap and opt-out;
    a message-only task whose message is capped or opted out becomes a suppressed entry.
-5. Assignment (see `Assigner`), then one bulk write of the tasks and suppressions in the same
-   transaction. Runs that write take a lock first (PostgreSQL advisory lock; SQLite's IMMEDIATE
-   transactions), and the unique constraints on `CallbackTask` refuse duplicates even so.
+5. Per page, assignment (see `Assigner`), then the tasks and suppressions are written
+   (INSERT … ON CONFLICT DO NOTHING), all in the run's one transaction. Later rules see earlier
+   rules' tasks in the database, so memory holds one page. Runs that write take a lock first
+   (PostgreSQL advisory lock; SQLite's IMMEDIATE transactions), and the unique constraints on
+   `CallbackTask` refuse duplicates even so.
 
 A dry run does all of it, messages included, inside the transaction and rolls it back: the result
 is the same as the real run's and nothing is written.
