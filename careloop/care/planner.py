@@ -361,9 +361,12 @@ def plan_day(
     started = time.monotonic()
     moment = now or run_moment(as_of)
     with transaction.atomic():
-        if not dry_run:
-            _lock()
         result = PlanResult(as_of=as_of, dry_run=dry_run, collect=collect)
+        if not dry_run and not _lock(wait=trigger != PlanRun.Trigger.EVENT):
+            # The every-minute event run does not queue up behind a long nightly run: the
+            # next minute's run picks up what this one would have found.
+            log.info("plan.busy", extra={"as_of": as_of.isoformat()})
+            return result
         _Planner(result, now=moment, customer_ids=customer_ids).run(_rules(rules, purposes))
         result.seconds = round(time.monotonic() - started, 3)
         if dry_run:
@@ -383,12 +386,18 @@ def plan_day(
     return result
 
 
-def _lock() -> None:
+def _lock(*, wait: bool = True) -> bool:
+    """One writing run at a time; False when `wait` is off and another run holds the lock."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PLAN_LOCK_KEY])
+            if wait:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PLAN_LOCK_KEY])
+                return True
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [PLAN_LOCK_KEY])
+            return bool(cursor.fetchone()[0])
     # SQLite: the project opens transactions IMMEDIATE, so a writing run holds the lock from
-    # its first statement and a second run waits for the first to commit.
+    # its first statement and a second run waits (busy_timeout) for the first to commit.
+    return True
 
 
 def _rules(rules: Iterable[CareRule] | None, purposes: list[str] | None) -> list[CareRule]:

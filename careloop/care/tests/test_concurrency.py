@@ -5,10 +5,10 @@ import threading
 from datetime import date
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from careloop.care import planner
-from careloop.care.models import CallbackTask, PlanSuppression
+from careloop.care.models import CallbackTask, PlanRun, PlanSuppression
 from careloop.care.services import care_rules_ensure_defaults
 from careloop.care.tests.helpers import customer, only
 
@@ -64,8 +64,33 @@ def test_two_concurrent_runs_create_what_one_run_creates():
 
 def test_without_the_lock_the_constraints_still_refuse_duplicates(monkeypatch):
     _customers()
-    monkeypatch.setattr(planner, "_lock", lambda: None)
+    monkeypatch.setattr(planner, "_lock", lambda **_: True)
     _race(3)
     assert CallbackTask.objects.count() == 60
     assert CallbackTask.objects.values("customer", "purpose").distinct().count() == 60
     assert PlanSuppression.objects.count() == 40
+
+
+def test_the_event_run_skips_while_another_run_holds_the_lock():
+    _customers()
+    only("complaint_followup", "churn_rescue")
+    holding, release = threading.Event(), threading.Event()
+
+    def nightly():
+        with transaction.atomic():
+            planner._lock()
+            holding.set()
+            release.wait(10)
+        connection.close()
+
+    thread = threading.Thread(target=nightly)
+    thread.start()
+    holding.wait(10)
+    try:
+        skipped = planner.plan_day(as_of=D, trigger="event")
+        assert (skipped.counts()["created"], skipped.run_id) == (0, None)
+    finally:
+        release.set()
+        thread.join()
+    assert not PlanRun.objects.exists()
+    assert planner.plan_day(as_of=D, trigger="event").counts()["created"] == 20
