@@ -24,6 +24,18 @@ def fast_password_hasher():
     yield
 
 
+@pytest.fixture(autouse=True)
+def back_to_chinese():
+    """A request in English leaves English active in this thread (LocaleMiddleware does not
+    reset it); every test starts in the default language, Chinese."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def team_east(db):
     return team_ensure(code="east", name="华东一组", region="华东")

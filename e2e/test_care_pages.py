@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from careloop.accounts.services import user_create
 from careloop.care.models import CallbackTask, CareRule
+from careloop.care.services import care_rules_ensure_defaults
 from careloop.care.tests.helpers import customer
 from e2e.conftest import login
 
@@ -19,6 +20,7 @@ def test_supervisor_tunes_a_rule_runs_the_plan_and_reassigns(
         team=team_east,
         display_name="周客服",
     )
+    care_rules_ensure_defaults()  # an earlier browser test's flush removed the migration's rules
     CareRule.objects.exclude(purpose="wakeup").update(enabled=False)
     for i in range(8):
         customer(

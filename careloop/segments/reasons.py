@@ -9,16 +9,16 @@ segmentation rewrites them."""
 from __future__ import annotations
 
 from django.utils.translation import get_language, gettext
-from django.utils.translation import gettext_noop as noop
+from django.utils.translation import gettext_noop
 
 # code -> (msgid with {n} for the number, the key of the number in the stored reason)
 HEALTH_REASONS: dict[str, tuple[str, str | None]] = {
-    "complaints": (noop("有 {n} 个未结投诉"), "n"),
-    "recency": (noop("最近一次下单 {n} 天前"), "days"),
-    "spend_drop": (noop("近90天消费较前90天下降 {n}%"), "pct"),
-    "unhappy": (noop("近期有不满意评价"), None),
-    "no_contact": (noop("近{n}天无接触记录"), "days"),
-    "no_orders": (noop("尚未下单"), None),
+    "complaints": (gettext_noop("有 {n} 个未结投诉"), "n"),
+    "recency": (gettext_noop("最近一次下单 {n} 天前"), "days"),
+    "spend_drop": (gettext_noop("近90天消费较前90天下降 {n}%"), "pct"),
+    "unhappy": (gettext_noop("近期有不满意评价"), None),
+    "no_contact": (gettext_noop("近{n}天无接触记录"), "days"),
+    "no_orders": (gettext_noop("尚未下单"), None),
 }
 
 

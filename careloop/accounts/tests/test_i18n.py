@@ -8,19 +8,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
 
 pytestmark = pytest.mark.django_db
 
 CATALOG = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
 PLACEHOLDER = re.compile(r"%\((\w+)\)")
-
-
-@pytest.fixture(autouse=True)
-def back_to_chinese():
-    """A request in English leaves English active in this thread; later tests expect Chinese."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 def choose_language(client, code: str, next_url: str = "/") -> None:
