@@ -353,11 +353,13 @@ def plan_day(
     customer_ids: Iterable[int] | None = None,
     now: datetime | None = None,
     collect: bool = True,
+    fresh_day: bool = False,
 ) -> PlanResult:
     """Plan day D. `purposes` limits the run (the every-minute event run); `rules` replaces
     the enabled rules (a preview of a draft rule); `customer_ids` limits the customers (why did
     this customer get nothing?). Both of the latter are for dry runs. `collect=False` keeps only
-    the counts (the nightly job)."""
+    the counts (the nightly job). `fresh_day=True` ignores what D's earlier runs planned, as if
+    the day were not planned yet (a rule preview in the afternoon)."""
     started = time.monotonic()
     moment = now or run_moment(as_of)
     with transaction.atomic():
@@ -367,7 +369,8 @@ def plan_day(
             # next minute's run picks up what this one would have found.
             log.info("plan.busy", extra={"as_of": as_of.isoformat()})
             return result
-        _Planner(result, now=moment, customer_ids=customer_ids).run(_rules(rules, purposes))
+        planner = _Planner(result, now=moment, customer_ids=customer_ids, fresh_day=fresh_day)
+        planner.run(_rules(rules, purposes))
         result.seconds = round(time.monotonic() - started, 3)
         if dry_run:
             transaction.set_rollback(True)  # everything above was written, and is undone
@@ -414,8 +417,16 @@ class _Planner:
     scheduled, its tasks assigned and written before the next page is read, so later rules see
     earlier rules' tasks in the database (precedence) and memory holds one page."""
 
-    def __init__(self, result: PlanResult, *, now: datetime, customer_ids: Iterable[int] | None):
+    def __init__(
+        self,
+        result: PlanResult,
+        *,
+        now: datetime,
+        customer_ids: Iterable[int] | None,
+        fresh_day: bool = False,
+    ):
         self.result = result
+        self.fresh_day = fresh_day
         self.as_of = result.as_of
         self.now = now
         self.customer_ids = list(customer_ids) if customer_ids is not None else None
@@ -471,11 +482,14 @@ class _Planner:
         recorded = PlanSuppression.objects.filter(
             customer_id=OuterRef("pk"), purpose=purpose.key, plan_date=self.as_of
         )
-        # Planned or suppressed for this purpose on D already (an earlier run, or another rule
-        # of the same purpose): nothing new to say.
-        qs = qs.exclude(Exists(same.filter(plan_date=self.as_of))).exclude(Exists(recorded))
+        if self.fresh_day:  # as if D had not been planned: its tasks do not count
+            same = same.exclude(plan_date=self.as_of)
+        else:
+            # Planned or suppressed for this purpose on D already (an earlier run, or another
+            # rule of the same purpose): nothing new to say.
+            qs = qs.exclude(Exists(same.filter(plan_date=self.as_of))).exclude(Exists(recorded))
         qs = qs.annotate(open_task=Exists(same.filter(status__in=CallbackTask.OPEN_STATUSES)))
-        if purpose.proactive:
+        if purpose.proactive and not self.fresh_day:
             today = CallbackTask.objects.filter(
                 customer_id=OuterRef("pk"), plan_date=self.as_of, purpose__in=self.proactive_keys
             ).order_by()

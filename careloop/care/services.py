@@ -215,10 +215,11 @@ def care_rule_preview(
     user: User | None = None,
     sample: int = 10,
 ) -> tuple[int, list[Customer]]:
-    """What the rule would create on D (default today) on its own: (count, a sample of the
-    customers, scoped to `user` when given). A dry run of the planner: nothing is written."""
+    """What the rule would create on D (default today) on its own, as if D were not planned
+    yet: (count, a sample of the customers, scoped to `user` when given). A dry run of the
+    planner: nothing is written."""
     as_of = as_of or clock.today()
-    result = plan_day(as_of=as_of, dry_run=True, rules=[rule_or_draft])
+    result = plan_day(as_of=as_of, dry_run=True, rules=[rule_or_draft], fresh_day=True)
     ids = [t.customer_id for t in result.created]
     customers = Customer.objects.filter(pk__in=ids[: sample * 5])
     if user is not None:

@@ -118,6 +118,9 @@ def test_preview_counts_what_a_draft_would_create_today_and_writes_nothing(
     assert count == 4  # the whole audience …
     assert [c.name for c in sample] == ["沉睡0", "沉睡1", "沉睡2"]  # … the sample within scope
     assert not CallbackTask.objects.exists()
+    CareRule.objects.filter(purpose="wakeup").update(enabled=True, holdout_share=0)
+    plan(D)  # the day is planned: the preview still counts as if it were not
+    assert care_rule_preview(rule_or_draft=draft, as_of=D)[0] == 4
 
 
 def test_explain_why_a_customer_did_or_did_not_get_a_task(team_east):
