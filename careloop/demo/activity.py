@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from careloop.accounts.models import User
@@ -58,9 +58,11 @@ from careloop.demo import data
 from careloop.emotion.services import interactions_set_emotion
 from careloop.messaging.models import MessageOptOut, ScheduledMessage
 from careloop.messaging.services import (
+    MessageDraft,
     message_inbound_record,
     message_opt_out_record,
     messages_dispatch,
+    messages_schedule_bulk,
 )
 from careloop.segments.models import SavedSegment
 from careloop.segments.services import saved_segment_create, segment_customers
@@ -209,6 +211,7 @@ class _Replay:
             self.day(self.as_of - timedelta(days=back))
         self.complaints()
         self.opt_outs()
+        self.announcement()
         # D itself: the nightly plan as the worker would have run it, at the real time when D
         # is today (a message is not sent in the future).
         with travel(self.now()):
@@ -392,7 +395,7 @@ class _Replay:
             salutation=customer.salutation, product=product, issue=rng.choice(data.CALLBACK_ISSUES)
         )
         items = []
-        if self.chance(0.16 if satisfaction != Satisfaction.SATISFIED else 0.07):
+        if self.chance(0.3 if satisfaction != Satisfaction.SATISFIED else 0.12):
             text, department, urgent = rng.choice(data.DEMO_ISSUES)
             items.append(
                 {
@@ -411,7 +414,7 @@ class _Replay:
                     "text": rng.choice(data.DEMO_NEEDS).format(product=product),
                 }
             )
-        if self.chance(0.06):
+        if self.chance(0.1):
             items.append(
                 {
                     "kind": FeedbackItem.Kind.SUGGESTION,
@@ -436,7 +439,7 @@ class _Replay:
             status=FollowUpTicket.Status.OPEN, created_at__lt=start
         ).select_related("department", "item")
         for n, ticket in enumerate(waiting.order_by("id")):
-            if not self.chance(0.55):
+            if not self.chance(0.4):
                 continue
             resolver = ticket.department.head or self.admin
             with travel(at(day, 15, n % 60)):
@@ -483,14 +486,24 @@ class _Replay:
         """Complaints taken in over the last days, one or more at each stage of the workflow,
         moved on by the complaint services at plausible times; then the SLA watch."""
         now = self.now()
-        people = list(
-            Customer.objects.filter(external_id__regex=r"^KH[0-9]{7}$", do_not_contact=False)
-            .exclude(team=None)
-            .exclude(complaints__status=Complaint.Status.OPEN)
-            .order_by("id")
-            .values_list("id", flat=True)[:600]
-        )
-        chosen = self.rng.sample(people, min(len(data.DEMO_COMPLAINTS), len(people)))
+        # Round the teams, so that every team (and its agent) has complaints to work on.
+        pools = []
+        for team_id in sorted({a.team_id for a in self.agents if a.team_id}):
+            people = list(
+                Customer.objects.filter(
+                    external_id__regex=r"^KH[0-9]{7}$", do_not_contact=False, team_id=team_id
+                )
+                .exclude(complaints__status=Complaint.Status.OPEN)
+                .order_by("id")
+                .values_list("id", flat=True)[:300]
+            )
+            self.rng.shuffle(people)
+            pools.append(people)
+        chosen = [
+            pool.pop()
+            for n in range(len(data.DEMO_COMPLAINTS))
+            if (pool := pools[n % len(pools)] if pools else [])
+        ]
         for customer_id, plan in zip(chosen, data.DEMO_COMPLAINTS, strict=False):
             self.complaint(Customer.objects.get(pk=customer_id), plan, now)
         with travel(now):
@@ -593,7 +606,11 @@ class _Replay:
     def opt_outs(self) -> None:
         """A customer replies T to a marketing text; an agent records one heard on the phone."""
         with_phone = list(
-            Customer.objects.filter(external_id__regex=r"^KH[0-9]{7}$", do_not_contact=False)
+            Customer.objects.filter(
+                external_id__regex=r"^KH[0-9]{7}$",
+                do_not_contact=False,
+                team_id=self.supervisor.team_id,
+            )
             .exclude(phone="")
             .exclude(owner=None)
             .order_by("id")[:200]
@@ -607,6 +624,33 @@ class _Replay:
             message_opt_out_record(
                 actor=second.owner, customer=second, note="电话中表示不要再发促销短信"
             )
+
+    def announcement(self) -> None:
+        """The supervisor's trade-in offer, scheduled for tomorrow 10:00 to the team's recent
+        buyers: the rules suppress it for those who opted out, asked not to be contacted or
+        got a marketing text this week."""
+        since = clock.day_start(self.as_of - timedelta(days=365))
+        buyers = Customer.objects.filter(
+            external_id__regex=r"^KH[0-9]{7}$", team_id=self.supervisor.team_id
+        ).exclude(phone="")
+        recent = list(buyers.filter(last_order_at__gte=since).order_by("id")[:60])
+        extra = list(
+            buyers.filter(Q(opt_outs__isnull=False) | Q(do_not_contact=True)).order_by("id")[:4]
+        )
+        send_at = at(self.as_of + timedelta(days=1), 10, 0)
+        drafts = [
+            MessageDraft(
+                customer_id=customer.pk,
+                purpose="announcement",
+                body=data.MESSAGE_TRADE_IN.format(salutation=customer.salutation),
+                channel="sms",
+                marketing=True,
+                not_before=send_at,
+            )
+            for customer in {c.pk: c for c in recent + extra}.values()
+        ]
+        with travel(self.now()):
+            messages_schedule_bulk(drafts)
 
     def count(self) -> None:
         s = self.summary

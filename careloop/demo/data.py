@@ -578,6 +578,10 @@ MESSAGE_PROMOS = [
 MESSAGE_BIRTHDAY = "【CareLoop】{salutation}，生日快乐！送您一张100元生日礼券，30天内有效。回T退订"
 MESSAGE_FILTER = "【CareLoop】{salutation}，您的{product}滤芯已使用约6个月，建议及时更换。回T退订"
 MESSAGE_OPT_OUT = "T"
+MESSAGE_TRADE_IN = (
+    "【CareLoop】{salutation},老客户以旧换新本周开始:旧净水器最高抵 500 元,"
+    "预约上门评估请回复 1。回T退订"
+)
 
 SUGGESTION_PREFIXES = ["", "顺便提个建议：", "个人建议，", "希望你们考虑一下："]
 SUGGESTIONS = [
@@ -612,11 +616,11 @@ DEMO_NEEDS = [
     "办公室想加装一台空气净化器",
 ]
 DEMO_RESOLUTIONS = [
-    "已安排师傅上门更换滤芯,客户确认出水正常。",
-    "远程重置设备并升级固件,APP已恢复连接。",
-    "补发配件已签收。",
-    "更换静音电机,异响消除。",
-    "已上门更换新机,旧机回收。",
+    "已安排师傅上门更换滤芯,客户确认出水正常",
+    "远程重置设备并升级固件,APP已恢复连接",
+    "补发配件已签收",
+    "更换静音电机,异响消除",
+    "已上门更换新机,旧机回收",
 ]
 DEMO_REVIEW_COMMENTS = [
     "开场白规范,问题记录清楚。",

@@ -16,6 +16,7 @@ from careloop.callbacks.models import (
     SalesLead,
     Suggestion,
 )
+from careloop.callbacks.selectors import callback_task_queue
 from careloop.care.models import AgentProfile, CallbackTask, PlanRun
 from careloop.complaints.models import Complaint, ComplaintEvent, Department
 from careloop.core import clock
@@ -26,7 +27,7 @@ from careloop.messaging.models import MessageOptOut, ScheduledMessage
 from careloop.segments.models import SavedSegment
 
 AS_OF = date(2026, 3, 18)  # a Wednesday
-SIZE = 150
+SIZE = 300
 
 
 @pytest.fixture
@@ -58,32 +59,29 @@ def counts() -> dict:
     }
 
 
-def test_every_agent_has_tasks_due_today(demo):
+def test_every_agent_has_a_queue_of_tasks_for_customers_they_may_see(demo):
     end = clock.day_end(AS_OF)
     agents = User.objects.filter(role=User.Role.AGENT).order_by("username")
     assert [a.username for a in agents] == ["agent1", "agent2", "agent3"]
     for agent in agents:
-        due = CallbackTask.objects.visible_to(agent).open().filter(assignee=agent, due_at__lt=end)
-        assert due.count() > 0, agent.username
+        queue = callback_task_queue(agent=agent)
+        assert queue.count() > 0, agent.username
+        # Today's plan gave each team's agent the follow-ups of its new complaints.
+        assert queue.filter(purpose="complaint_followup", plan_date=AS_OF).exists()
         assert AgentProfile.objects.get(user=agent).capacity == 60
+        mine = set(
+            CallbackTask.objects.filter(assignee=agent).values_list("customer_id", flat=True)
+        )
+        visible = Customer.objects.visible_to(agent).filter(pk__in=mine)
+        assert set(visible.values_list("pk", flat=True)) == mine, agent.username
+        assert not CallbackTask.objects.filter(assignee=agent).exclude(team_id=agent.team_id)
+    due_today = CallbackTask.objects.open().filter(due_at__lt=end)
+    assert due_today.exclude(assignee=None).count() > 0
     # Today's plan ran, as the nightly job would have.
     assert PlanRun.objects.filter(as_of=AS_OF, trigger="nightly").count() == 1
 
 
-def test_every_task_is_for_a_customer_its_assignee_may_see(demo):
-    tasks = CallbackTask.objects.exclude(assignee=None).select_related("assignee")
-    assert tasks.count() > 100
-    for agent in User.objects.filter(role=User.Role.AGENT):
-        mine = set(tasks.filter(assignee=agent).values_list("customer_id", flat=True))
-        visible = set(
-            Customer.objects.visible_to(agent).filter(pk__in=mine).values_list("pk", flat=True)
-        )
-        assert mine == visible, agent.username
-        # The task is in the agent's team (or the agent's own customer).
-        assert not tasks.filter(assignee=agent).exclude(team_id=agent.team_id).exists()
-
-
-def test_history_is_fourteen_days_of_plans_and_calls_before_today(demo):
+def test_history_is_fourteen_days_of_plans_and_calls_with_their_follow_ups(demo):
     days = set(PlanRun.objects.values_list("as_of", flat=True))
     assert days >= {AS_OF - timedelta(days=n) for n in range(15)}
     records = CallbackRecord.objects.all()
@@ -112,9 +110,11 @@ def test_history_is_fourteen_days_of_plans_and_calls_before_today(demo):
     assert Interaction.objects.filter(kind="callback", author__role="agent").count() >= (
         reached.count()
     )
+    check_feedback()
+    check_departments()
 
 
-def test_feedback_became_tickets_leads_and_suggestions(demo):
+def check_feedback() -> None:
     kinds = dict(FeedbackItem.objects.values_list("kind").annotate(n=Count("id")).order_by())
     assert set(kinds) == {"issue", "need", "suggestion"}
     assert FollowUpTicket.objects.count() == kinds["issue"]
@@ -131,7 +131,7 @@ def test_feedback_became_tickets_leads_and_suggestions(demo):
     assert "following" in leads and leads <= {"new", "following", "won", "lost"}
 
 
-def test_departments_have_heads_and_members(demo):
+def check_departments() -> None:
     heads = dict(Department.objects.values_list("name", "head__username"))
     assert heads == {
         "技术部": "supervisor",
@@ -178,15 +178,24 @@ def test_complaints_at_every_stage_with_live_clocks(demo):
     assert not ComplaintEvent.objects.filter(at__gt=clock.day_start(AS_OF) + timedelta(hours=10))
 
 
-def test_segments_messages_and_opt_outs(demo):
+def test_segments_messages_opt_outs_and_the_summary(demo):
     assert Customer.objects.filter(segmented_as_of=AS_OF).count() == SIZE
     assert set(SavedSegment.objects.values_list("name", flat=True)) == set(DEMO_SEGMENT_NAMES)
     statuses = set(ScheduledMessage.objects.values_list("status", flat=True))
     assert {"sent", "scheduled"} <= statuses
     assert set(MessageOptOut.objects.values_list("source", flat=True)) == {"reply", "agent"}
+    # The supervisor's offer is held back for the customers who opted out.
+    offer = ScheduledMessage.objects.filter(purpose="announcement")
+    assert offer.filter(status="scheduled").count() > 10
+    opted_out = MessageOptOut.objects.values("customer_id")
+    assert set(
+        offer.filter(customer_id__in=opted_out).values_list("status", "suppressed_reason")
+    ) == {("suppressed", "opt_out")}
+    assert not offer.filter(customer__do_not_contact=True).exclude(status="suppressed").exists()
+    check_summary(demo)
 
 
-def test_summary_counts_what_is_there(demo):
+def check_summary(demo) -> None:
     activity = demo.activity
     assert activity.records == CallbackRecord.objects.count()
     assert activity.tickets == FollowUpTicket.objects.count()
