@@ -84,6 +84,11 @@ AUDIT_ACTIONS = {
     "customer.merge": _("合并重复客户"),
     "customer.phone_reveal": _("查看完整号码"),
     "customer.export": _("导出客户"),
+    "interaction.create": _("记录接触"),
+    "order.create": _("录入订单"),
+    "import.run": _("导入数据"),
+    "import.dry_run": _("试导入数据"),
+    "emotion.backfill": _("补充情绪分析"),
     "api_token.create": _("创建 API 令牌"),
     "api_token.revoke": _("撤销 API 令牌"),
 }

@@ -312,6 +312,12 @@ class Interaction(models.Model):
                 condition=Q(high_risk=True),
                 name="interaction_high_risk",
             ),
+            # detractor_followup: "an NPS or CSAT answer in the last 7 days" — survey answers only.
+            models.Index(
+                fields=["occurred_at", "customer"],
+                condition=Q(nps__isnull=False) | Q(csat__isnull=False),
+                name="interaction_scored",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
