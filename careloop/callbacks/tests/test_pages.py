@@ -87,6 +87,8 @@ def test_task_screen_shows_customer_history_and_filled_script(
     client, agent_li, zhang, django_assert_num_queries
 ):
     task = _rich_task(zhang, agent_li)
+    zhang.health, zhang.health_reasons = 58, [{"code": "recency", "days": 75}, {"code": "unhappy"}]
+    zhang.save(update_fields=["health", "health_reasons"])
     client.force_login(agent_li)
     # session, user, task, departments, orders, complaints, last record + its items, survey,
     # emotion flags, script, the user's team (top bar)
@@ -103,6 +105,8 @@ def test_task_screen_shows_customer_history_and_filled_script(
     assert "{{" not in body
     assert "138****5678" in body  # agents see masked phones
     assert 'id="save-record"' in body
+    assert "最近一次下单 75 天前；近期有不满意评价" in body  # health reasons in words
+    assert "'code'" not in body
 
 
 def test_task_screen_picks_the_value_class_script(client, agent_li, zhang, supervisor_zhao):
