@@ -196,7 +196,6 @@ class _Replay:
         self.admin = users["admin"]
         self.departments = demo_departments_ensure(users)
         self.summary = ActivitySummary()
-        self.outcome = Weighted(OUTCOMES)
 
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
@@ -378,7 +377,7 @@ class _Replay:
 
     def call(self, task: CallbackTask, day: date) -> dict[str, Any]:
         rng = self.rng
-        outcome = self.outcome.draw(rng)
+        outcome = rng.choices([o for o, _w in OUTCOMES], [w for _o, w in OUTCOMES])[0]
         customer = task.customer
         product = self.product(customer)
         if outcome == Outcome.UNREACHED:
@@ -673,15 +672,6 @@ class _Replay:
         s.messages_sent = by_status.get("sent", 0)
         s.messages_scheduled = by_status.get("scheduled", 0)
         s.opt_outs = MessageOptOut.objects.count()
-
-
-class Weighted:
-    def __init__(self, pairs):
-        self.values = [v for v, _w in pairs]
-        self.weights = [w for _v, w in pairs]
-
-    def draw(self, rng: random.Random):
-        return rng.choices(self.values, self.weights)[0]
 
 
 def _cumulative(rows) -> list[float]:
