@@ -46,13 +46,21 @@ PURPOSES = ("churn_rescue", "activation", "wakeup", "retention", "birthday")
 HOLDOUT = {"activation", "wakeup", "retention", "birthday"}  # default share 5 %
 
 PLAN = """
-import json, time, django
+import json, os, time, django
 django.setup()
 from datetime import date
 from careloop.care.planner import plan_day
+profile = os.environ.get("CARELOOP_BENCH_PROFILE")
+if profile:
+    import cProfile
+    profiler = cProfile.Profile()
+    profiler.enable()
 t = time.perf_counter()
 r = plan_day(as_of=date.fromisoformat(%r), trigger="nightly", collect=False)
 s = time.perf_counter() - t
+if profile:
+    profiler.disable()
+    profiler.dump_stats(profile)
 hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
 print(json.dumps({"seconds": s, "maxrss_kib": hwm, "counts": r.counts()}))
 """
@@ -218,6 +226,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="10k,100k", help="10k, 100k, 1m (comma-separated)")
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--profile", metavar="DIR", help="cProfile the first plan run into DIR/<size>-<engine>.prof"
+    )
     args = parser.parse_args()
     table = []
     for size in args.sizes.split(","):
@@ -236,7 +247,12 @@ def main() -> None:
                 )
                 duck = run_duckdb(rows)
                 del rows
-                ours = run_plan(env)
+                profile = {}
+                if args.profile:
+                    out = Path(args.profile).resolve() / f"{size}-{engine}.prof"
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    profile = {"CARELOOP_BENCH_PROFILE": str(out)}
+                ours = run_plan(env | profile)
                 again = run_plan(env)
                 written = suppression_counts(engine, env)
             same = written == duck["counts"]

@@ -42,7 +42,6 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
-from django.utils.translation import gettext as _
 
 from careloop.care import purposes as registry
 from careloop.care.models import (
@@ -54,8 +53,10 @@ from careloop.care.models import (
     PlanRun,
     PlanSuppression,
 )
-from careloop.care.purposes.base import PlanContext, Purpose
+from careloop.care.purposes.base import PlanContext, Purpose, plan_run_memo
+from careloop.care.purposes.base import gettext as _
 from careloop.core import clock
+from careloop.core.bulk import insert_rows
 from careloop.customers.models import Customer
 
 log = logging.getLogger(__name__)
@@ -81,9 +82,7 @@ ROW_FIELDS = (
     "region",
     "do_not_contact",
     "r_days",
-    "first_order_at",
-    "last_order_at",
-)
+)  # plus the purpose's `row_fields` and its candidates' annotations
 Reason = PlanSuppression.Reason
 MESSAGE_SUPPRESSION = {  # messaging's reason → the plan's reason code
     "frequency_cap": Reason.FREQUENCY_CAP,
@@ -362,7 +361,7 @@ def plan_day(
     the day were not planned yet (a rule preview in the afternoon)."""
     started = time.monotonic()
     moment = now or run_moment(as_of)
-    with transaction.atomic():
+    with transaction.atomic(), plan_run_memo():
         result = PlanResult(as_of=as_of, dry_run=dry_run, collect=collect)
         if not dry_run and not _lock(wait=trigger != PlanRun.Trigger.EVENT):
             # The every-minute event run does not queue up behind a long nightly run: the
@@ -433,8 +432,16 @@ class _Planner:
         self.proactive_keys = [p.key for p in registry.all_purposes() if p.proactive]
         self.precedence = {p.key: p.precedence for p in registry.all_purposes()}
         self._assigner: Assigner | None = None
+        self._labels: dict[str, str] = {}
         self.written = 0  # rows written since the last ANALYZE …
         self.analyzed = 0  # … and before it: statistics are refreshed each time they double
+
+    def label(self, key: str) -> str:
+        """A purpose's label in the run's language (looked up once per run)."""
+        found = self._labels.get(key)
+        if found is None:
+            found = self._labels[key] = str(registry.get(key).label)
+        return found
 
     def run(self, rules: list[CareRule]) -> None:
         for rule in rules:
@@ -502,7 +509,7 @@ class _Planner:
             )
         if purpose.holdout and ctx.rule.holdout_share:
             qs = qs.annotate(bucket=holdout_bucket(ctx.rule.holdout_salt))
-        names = list(dict.fromkeys([*ROW_FIELDS, *qs.query.annotation_select]))
+        names = list(dict.fromkeys([*ROW_FIELDS, *purpose.row_fields, *qs.query.annotation_select]))
         qs = qs.order_by("pk").values(*names)
         if connection.vendor == "postgresql":
             # One pass through a server-side cursor. PostgreSQL plans the NOT EXISTS above as
@@ -537,7 +544,8 @@ class _Planner:
             return no(Reason.DO_NOT_CONTACT, _("客户设置了免打扰"))
         if row["open_task"]:
             return no(
-                Reason.DUPLICATE, _("已有未完成的%(purpose)s任务") % {"purpose": purpose.label}
+                Reason.DUPLICATE,
+                _("已有未完成的%(purpose)s任务") % {"purpose": self.label(purpose.key)},
             )
         share = ctx.rule.holdout_share
         if "bucket" in row and row["bucket"] < share * HOLDOUT_BUCKETS:
@@ -547,9 +555,7 @@ class _Planner:
             return no(Reason.HOLDOUT, why)
         if purpose.proactive and row.get("slot"):
             if row["slot"] != row.get("yields"):
-                why = _("今天已安排更优先的关怀:%(purpose)s") % {
-                    "purpose": registry.get(row["slot"]).label
-                }
+                why = _("今天已安排更优先的关怀:%(purpose)s") % {"purpose": self.label(row["slot"])}
                 return no(Reason.PRECEDENCE, why)
             task = self._task(purpose, ctx, row)
             task.replaces = row["yields"]
@@ -638,7 +644,7 @@ class _Planner:
             ).update(status=CallbackTask.Status.CANCELLED, closed_at=clock.now())
             for task in group:
                 why = _("已被今天更优先的关怀取代:%(purpose)s") % {
-                    "purpose": registry.get(task.purpose).label
+                    "purpose": self.label(task.purpose)
                 }
                 replaced.append(
                     Suppressed(
@@ -704,29 +710,16 @@ SUPPRESSION_COLUMNS = (
 )  # fmt: skip
 
 
-def _insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL) of plain tuples: a row that
-    another run wrote first is skipped by the unique constraints, never duplicated. The ORM's
-    bulk_create spent more time building model instances than the database spent writing;
-    executemany converts the one-row statement once (psycopg pipelines it)."""
-    if not rows:
-        return
-    names = ", ".join(f'"{c}"' for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f'INSERT INTO "{table}" ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING', rows
-        )
-
-
 def _write(as_of: date, planned: list[PlannedTask], suppressed: list[Suppressed]) -> None:
-    """One page's tasks and suppressions."""
+    """One page's tasks and suppressions, INSERT … ON CONFLICT DO NOTHING of plain tuples (one
+    statement each on PostgreSQL, see `insert_rows`): a row that another run wrote first is
+    skipped by the unique constraints, never duplicated."""
     ops = connection.ops
     now = ops.adapt_datetimefield_value(clock.now())
     day = ops.adapt_datefield_value(as_of)
     done, open_ = CallbackTask.Status.DONE.value, CallbackTask.Status.OPEN.value
-    _insert(
-        CallbackTask._meta.db_table,
+    insert_rows(
+        CallbackTask,
         TASK_COLUMNS,
         [
             (
@@ -751,14 +744,16 @@ def _write(as_of: date, planned: list[PlannedTask], suppressed: list[Suppressed]
             )
             for t in planned
         ],
+        ignore_conflicts=True,
     )
-    _insert(
-        PlanSuppression._meta.db_table,
+    insert_rows(
+        PlanSuppression,
         SUPPRESSION_COLUMNS,
         [
             (day, s.customer_id, s.purpose, s.rule_id, s.reason_code, s.reason[:255], now)
             for s in suppressed
         ],
+        ignore_conflicts=True,
     )
 
 

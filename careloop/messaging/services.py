@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from careloop.accounts.models import User
 from careloop.accounts.services import audit_record
 from careloop.core import clock
+from careloop.core.bulk import insert_rows
 from careloop.core.errors import DomainError, PermissionDenied
 from careloop.core.phones import InvalidPhone, normalize_phone
 from careloop.customers.models import Customer, Interaction
@@ -46,6 +47,7 @@ BULK_BATCH = 2000
 OPT_OUT_WORDS = {"T", "TD", "退订"}
 OPT_OUT_FOOTER = "回T退订"
 COUNTED = (Status.SCHEDULED, Status.SENT)  # what the frequency cap counts
+CHANNELS = frozenset(ScheduledMessage.Channel.values)
 
 
 @dataclass
@@ -147,23 +149,28 @@ def opted_out_customer_ids(customer_ids: Iterable[int], channel: str | None = No
 # Scheduling ----------------------------------------------------------------------------------
 
 
-def _validated(draft: MessageDraft, now: datetime) -> ScheduledMessage:
+def _send_time(moment: datetime, respect_quiet_hours: bool) -> datetime:
+    """When a message asked for at `moment` goes out (aware UTC; a naive moment is company
+    time), after quiet hours when it respects them."""
+    send_at = to_local(moment).astimezone(UTC)
+    return quiet_hours_shift(send_at) if respect_quiet_hours else send_at
+
+
+def _validated(draft: MessageDraft, now: datetime, send_time=_send_time) -> ScheduledMessage:
     purpose = (draft.purpose or "").strip()
     if not purpose or len(purpose) > PURPOSE_MAX:
         raise DomainError(
             _("消息目的须为 1–%(max)s 个字符:%(value)s") % {"max": PURPOSE_MAX, "value": purpose},
             field="purpose",
         )
-    if draft.channel not in ScheduledMessage.Channel.values:
+    if draft.channel not in CHANNELS:
         raise DomainError(_("未知的消息渠道:%(value)s") % {"value": draft.channel}, field="channel")
     body = (draft.body or "").strip()
     if not body:
         raise DomainError(_("请填写消息内容"), field="body")
     if len(body) > BODY_MAX:
         raise DomainError(_("消息内容最多 %(max)s 字") % {"max": BODY_MAX}, field="body")
-    send_at = to_local(draft.not_before or now).astimezone(UTC)
-    if draft.respect_quiet_hours:
-        send_at = quiet_hours_shift(send_at)
+    send_at = send_time(draft.not_before or now, bool(draft.respect_quiet_hours))
     return ScheduledMessage(
         customer_id=draft.customer_id,
         purpose=purpose,
@@ -261,10 +268,19 @@ def messages_schedule_bulk(rows: list[MessageDraft]) -> list[ScheduledMessage]:
     bulk insert. Every row is validated first; a bad row (DomainError naming the row and field)
     writes nothing."""
     now = clock.now()
+    send_times: dict[tuple[datetime, bool], datetime] = {}  # a batch shares a few
+
+    def send_time(moment: datetime, respect_quiet_hours: bool) -> datetime:
+        key = (moment, respect_quiet_hours)
+        found = send_times.get(key)
+        if found is None:
+            found = send_times[key] = _send_time(moment, respect_quiet_hours)
+        return found
+
     messages: list[ScheduledMessage] = []
     for number, draft in enumerate(rows, start=1):
         try:
-            messages.append(_validated(draft, now))
+            messages.append(_validated(draft, now, send_time))
         except DomainError as exc:
             raise DomainError(
                 _("第 %(row)s 条消息:%(message)s") % {"row": number, "message": exc.message},
@@ -275,9 +291,31 @@ def messages_schedule_bulk(rows: list[MessageDraft]) -> list[ScheduledMessage]:
         for first in range(0, len(messages), BULK_BATCH):
             chunk = messages[first : first + BULK_BATCH]
             _apply_rules(chunk)
-            created += ScheduledMessage.objects.bulk_create(chunk)
+            created += _insert(chunk)
     _log_scheduled(created)
     return created
+
+
+def _insert(messages: list[ScheduledMessage]) -> list[ScheduledMessage]:
+    """bulk_create without its per-field preparation on PostgreSQL (most of the planner's
+    messaging time): one INSERT … SELECT * FROM unnest(…) RETURNING id (`insert_rows`).
+    SQLite: bulk_create."""
+    if connection.vendor != "postgresql":
+        return ScheduledMessage.objects.bulk_create(messages)
+    now = timezone.now()  # what auto_now_add would set
+    for message in messages:
+        message.created_at = now
+    names = [f.attname for f in ScheduledMessage._meta.concrete_fields if not f.primary_key]
+    ids = insert_rows(
+        ScheduledMessage,
+        names,
+        [tuple(getattr(m, name) for name in names) for m in messages],
+        returning="id",
+    )
+    for message, pk in zip(messages, ids, strict=True):
+        message.pk = pk
+        message._state.adding, message._state.db = False, connection.alias
+    return messages
 
 
 def _log_scheduled(messages: list[ScheduledMessage]) -> None:

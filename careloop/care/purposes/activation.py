@@ -6,13 +6,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from careloop.care.purposes import register
 from careloop.care.purposes._common import planned_within
-from careloop.care.purposes.base import DUE_TIME, MESSAGE_TIME, PlanContext, Purpose, at_local
-from careloop.core import clock
+from careloop.care.purposes.base import (
+    DUE_TIME,
+    MESSAGE_TIME,
+    PlanContext,
+    Purpose,
+    at_local,
+    local,
+)
+from careloop.care.purposes.base import gettext as _
 
 
 @register
@@ -22,6 +28,7 @@ class Activation(Purpose):
     trigger_text = gettext_lazy("首单在 7–15 天前")
     precedence = 60
     holdout = True
+    row_fields = ("first_order_at",)
     default_name = gettext_lazy("新客激活:首单后第 7–15 天电话回访")
     default_priority = "medium"
     default_due_days = 15  # counted from the first order
@@ -37,13 +44,11 @@ class Activation(Purpose):
         ).exclude(planned_within(self.key, ctx, 60))
 
     def due_at(self, row: dict, ctx: PlanContext, *, method: str, priority: str) -> datetime:
-        first = clock.local(row["first_order_at"]).date()
+        first = local(row["first_order_at"]).date()
         return at_local(first + timedelta(days=ctx.rule.due_days or 15), DUE_TIME)
 
     def reason(self, row: dict, ctx: PlanContext) -> str:
-        return _("新客户:首单于 %(day)s") % {
-            "day": f"{clock.local(row['first_order_at']):%Y-%m-%d}"
-        }
+        return _("新客户:首单于 %(day)s") % {"day": f"{local(row['first_order_at']):%Y-%m-%d}"}
 
     def extra_messages(self, ctx: PlanContext) -> list[dict]:
         """Welcome message with the usage guide, the day after the first order (a service

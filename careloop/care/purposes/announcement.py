@@ -4,12 +4,12 @@ customer and rule version; priority, due date, method and text as the rule sets 
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, QuerySet
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from careloop.care.purposes import register
 from careloop.care.purposes._common import task_model
 from careloop.care.purposes.base import PlanContext, Purpose
+from careloop.care.purposes.base import gettext as _
 
 
 @register

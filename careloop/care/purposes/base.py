@@ -8,12 +8,16 @@ precedence, hold-out, frequency cap, assignment and the bulk write — is `plan_
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as django_gettext
 
 from careloop.core import clock
 
@@ -22,8 +26,54 @@ DUE_TIME = time(18, 0)
 MESSAGE_TIME = time(10, 0)
 
 
+# A plan run asks for the same few texts (reasons, labels) and the same few local times (due at
+# 18:00 on D+3) hundreds of thousands of times, and each of Django's lookups of the active
+# translation or time zone costs ~10–20 µs: a run remembers them (one thread, one language,
+# one time zone). Outside a run (pages, tests) nothing is remembered.
+_run_memo: ContextVar[dict | None] = ContextVar("care_plan_memo", default=None)
+
+
+@contextmanager
+def plan_run_memo() -> Iterator[None]:
+    token = _run_memo.set({})
+    try:
+        yield
+    finally:
+        _run_memo.reset(token)
+
+
+def gettext(message: str) -> str:
+    """django.utils.translation.gettext, remembered within `plan_run_memo()`."""
+    memo = _run_memo.get()
+    if memo is None:
+        return django_gettext(message)
+    found = memo.get(message)
+    if found is None:
+        found = memo[message] = django_gettext(message)
+    return found
+
+
 def at_local(day: date, moment: time) -> datetime:
-    return timezone.make_aware(datetime.combine(day, moment))
+    """`moment` on `day` in the company's time zone (aware); remembered within a run."""
+    memo = _run_memo.get()
+    if memo is None:
+        return timezone.make_aware(datetime.combine(day, moment))
+    key = (day, moment)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = timezone.make_aware(datetime.combine(day, moment))
+    return found
+
+
+def local(moment: datetime) -> datetime:
+    """clock.local (the company's time zone), with the zone looked up once per run."""
+    memo = _run_memo.get()
+    if memo is None:
+        return clock.local(moment)
+    zone = memo.get(local)
+    if zone is None:
+        zone = memo[local] = timezone.get_current_timezone()
+    return moment.astimezone(zone)
 
 
 @dataclass
@@ -70,6 +120,9 @@ class Purpose:
     default_script: ClassVar[str] = ""
     # Message methods of this purpose are marketing (frequency cap and opt-out apply).
     marketing: ClassVar[bool] = True
+    # Customer fields its due date or reason read, besides the planner's ROW_FIELDS (a
+    # timestamp costs a conversion per row: only the purposes that need one ask for it).
+    row_fields: ClassVar[tuple[str, ...]] = ()
     # Per-tier priority, e.g. retention: {"A": "high", "B": "medium", "C": "low"}.
     tier_priority: ClassVar[dict[str, str]] = {}
 

@@ -8,12 +8,12 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Case, CharField, DateField, QuerySet, Value, When
 from django.db.models.functions import Cast, Substr
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from careloop.care.purposes import register
 from careloop.care.purposes._common import planned_within
 from careloop.care.purposes.base import DUE_TIME, MESSAGE_TIME, PlanContext, Purpose, at_local
+from careloop.care.purposes.base import gettext as _
 
 
 def birthdays_ahead(as_of: date, days: int) -> dict[tuple[int, int], date]:

@@ -4,12 +4,12 @@ gets a visit (tier A) or a call within two days."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from careloop.care.purposes import register
 from careloop.care.purposes._common import planned_within
 from careloop.care.purposes.base import PlanContext, Purpose
+from careloop.care.purposes.base import gettext as _
 from careloop.customers.models import Customer
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db.models import Exists, Q, QuerySet, Subquery
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from careloop.care.purposes import register
 from careloop.care.purposes.base import PlanContext, Purpose
+from careloop.care.purposes.base import gettext as _
 from careloop.care.purposes.emotion_care import recent_contacts
 from careloop.core import clock
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from careloop.care.purposes import register
 from careloop.care.purposes._common import ordered_since, planned_within
 from careloop.care.purposes.base import DUE_TIME, PlanContext, Purpose, at_local
+from careloop.care.purposes.base import gettext as _
 
 
 @register

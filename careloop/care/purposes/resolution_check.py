@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from careloop.care.purposes import register
 from careloop.care.purposes._common import task_model
 from careloop.care.purposes.base import PlanContext, Purpose
+from careloop.care.purposes.base import gettext as _
 from careloop.care.purposes.complaint_followup import complaint_label
 from careloop.core import clock
 

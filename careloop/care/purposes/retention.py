@@ -4,13 +4,12 @@ in the last 90 days: by tier A high · visit, B medium · phone, C low · survey
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, QuerySet
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from careloop.care.purposes import register
 from careloop.care.purposes._common import ordered_since, planned_within, task_model
-from careloop.care.purposes.base import PlanContext, Purpose
-from careloop.core import clock
+from careloop.care.purposes.base import PlanContext, Purpose, local
+from careloop.care.purposes.base import gettext as _
 
 
 @register
@@ -20,6 +19,7 @@ class Retention(Purpose):
     trigger_text = gettext_lazy("首单 90 天以上、近 365 天有下单、近 90 天没有完成的回访")
     precedence = 80
     holdout = True
+    row_fields = ("first_order_at",)
     default_name = gettext_lazy("老客维护:A 类上门、B 类电话、C 类问卷")
     default_priority = "medium"
     default_methods = {"A": "visit", "B": "phone", "C": "survey", "none": "survey"}
@@ -66,6 +66,6 @@ class Retention(Purpose):
         tier = row.get("tier") or _("无")
         return _("老客户(价值等级 %(tier)s):首单于 %(day)s,近 %(n)s 天没有回访") % {
             "tier": tier,
-            "day": f"{clock.local(row['first_order_at']):%Y-%m-%d}",
+            "day": f"{local(row['first_order_at']):%Y-%m-%d}",
             "n": ctx.param("no_callback_days", 90),
         }
