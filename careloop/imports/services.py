@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, reset_queries, transaction
+from django.db import DatabaseError, connection, reset_queries, transaction
 from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -460,11 +460,27 @@ class ComplaintImporter(KeyedImporter):
             "resolved_at": lambda raw: moments.utc_text(raw) if _filled(raw) else None,
         }
 
+    def __init__(self, ctx: Context):
+        super().__init__(ctx)
+        # Rows inserted by this import are those above the highest id now (inside the
+        # import's transaction); `finish` brings them into the complaint workflow.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {self.table}")
+            self.since_id = cursor.fetchone()[0]
+
     def db(self, name):
         return "opened_at" if name == "created_at" else name
 
     def defaults(self):
         return {"channel": "", "category": "", "description": "", "severity": "C", "status": "open"}
+
+    def finish(self) -> None:
+        """Number, stage, SLA clocks and repeat links of the new complaints, set-based, in the
+        import's transaction (a dry run or a failed import leaves no number behind);
+        unchanged and updated rows keep theirs."""
+        from careloop.complaints.services import complaints_adopt_imported
+
+        complaints_adopt_imported(since_id=self.since_id)
 
 
 CHANNELS = {
