@@ -65,7 +65,11 @@ from careloop.messaging.services import (
     messages_schedule_bulk,
 )
 from careloop.segments.models import SavedSegment
-from careloop.segments.services import saved_segment_create, segment_customers
+from careloop.segments.services import (
+    saved_segment_create,
+    segment_run_execute,
+    segment_run_start,
+)
 from careloop.workcal.services import is_working_day
 
 log = logging.getLogger(__name__)
@@ -120,6 +124,17 @@ def travel(moment: datetime) -> Iterator[None]:
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+
+def daytime(moment: datetime, *, not_after: datetime) -> datetime:
+    """The moment moved into office hours (09:00–18:00 local, the next morning after 18:00),
+    unless that is later than `not_after`: people answer complaints by day."""
+    local = clock.local(moment)
+    if 9 <= local.hour < 18:
+        return moment
+    day = local.date() + timedelta(days=1 if local.hour >= 18 else 0)
+    moved = at(day, 9, local.minute)
+    return moved if moved <= not_after else moment
 
 
 # --- people ------------------------------------------------------------------------------------
@@ -196,13 +211,17 @@ class _Replay:
         self.admin = users["admin"]
         self.departments = demo_departments_ensure(users)
         self.summary = ActivitySummary()
+        self.called: dict[int, str] = {}
 
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
 
     def run(self) -> ActivitySummary:
         demo_agent_profiles_ensure(self.agents)
-        segment_customers(as_of=self.as_of)
+        # The nightly segmentation run of D (recorded, so the segments page shows it).
+        with travel(self.now()):
+            run = segment_run_start(as_of=self.as_of)
+            segment_run_execute(run_id=run.pk)
         care_rules_ensure_defaults()
         self.summary.saved_segments = demo_segments_save(self.users)
         self.go_live()
@@ -362,6 +381,7 @@ class _Replay:
             messages_dispatch(now=at(day, 20, 0))
 
     def agent_day(self, agent: User, day: date) -> None:
+        self.called = {}  # customer → outcome of the agent's first call today
         moment = at(day, 9, self.rng.randrange(20))
         for _call in range(self.rng.randint(*CALLS_PER_AGENT_DAY)):
             moment += timedelta(minutes=self.rng.randint(14, 32))
@@ -379,6 +399,8 @@ class _Replay:
         rng = self.rng
         outcome = rng.choices([o for o, _w in OUTCOMES], [w for _o, w in OUTCOMES])[0]
         customer = task.customer
+        # A second task for a customer already called today: the same answer as before.
+        outcome = self.called.setdefault(customer.pk, outcome)
         product = self.product(customer)
         if outcome == Outcome.UNREACHED:
             return {"outcome": outcome, "notes": rng.choice(data.CALLBACK_UNREACHED[:3])}
@@ -511,6 +533,8 @@ class _Replay:
     def complaint(self, customer: Customer, plan: dict, now: datetime) -> None:
         user = self.agent_for(customer)
         opened = now - timedelta(hours=plan["hours_ago"])
+        if plan["stage"] != "new":  # the clocks of new ones are what they show: keep exact
+            opened = daytime(opened, not_after=now - timedelta(hours=4))
         with travel(opened):
             complaint = complaints.complaint_create(
                 actor=user,
@@ -527,8 +551,12 @@ class _Replay:
             return
         step = (now - opened) / 8  # the work spread over the time since intake
 
+        last = [opened]
+
         def when(n: int) -> datetime:
-            return opened + step * n
+            moment = daytime(opened + step * n, not_after=now)
+            last[0] = max(moment, min(last[0] + timedelta(minutes=7), now))
+            return last[0]
 
         with travel(when(1)):
             complaints.complaint_respond(
@@ -574,7 +602,9 @@ class _Replay:
                 complaint=complaint,
                 user=user,
                 title="安排师傅上门检修",
-                deadline=now + timedelta(days=2) if stage == "executing" else when(5),
+                deadline=now + timedelta(days=2)
+                if stage == "executing"
+                else daytime(opened + step * 5, not_after=now) + timedelta(days=1),
                 department=department,
             )
         if stage == "executing":

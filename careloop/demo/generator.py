@@ -40,7 +40,7 @@ from careloop.customers.services import customers_refresh_order_summary, derived
 from careloop.demo import data
 from careloop.demo.activity import DEMO_SEGMENT_NAMES, ActivitySummary, demo_activity
 from careloop.emotion.services import interactions_set_emotion
-from careloop.segments.models import SavedSegment
+from careloop.segments.models import SavedSegment, SegmentRun
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -181,15 +181,16 @@ def demo_customers() -> Any:
 def demo_reset() -> int:
     """Delete the demo customers (KH0000001 …) with everything that hangs on them (orders,
     complaints, contacts, tasks, callback records, tickets, leads, messages, opt-outs), the
-    plan runs of the days the demo planned, its saved segments (unless a care rule uses one)
-    and demo tags nobody uses any more. Users, teams, departments, care rules and other
-    customers stay. Returns the count."""
+    plan and segmentation runs of the days the demo planned, its saved segments (unless a
+    care rule uses one) and demo tags nobody uses any more. Users, teams, departments, care
+    rules and other customers stay. Returns the count."""
     ids = list(demo_customers().values_list("pk", flat=True))
     days = CallbackTask.objects.filter(customer_id__in=demo_customers().values("pk")).aggregate(
         first=Min("plan_date"), last=Max("plan_date")
     )
     if days["first"] is not None:  # the plan runs the demo replayed, with their counts
         PlanRun.objects.filter(as_of__range=(days["first"], days["last"])).delete()
+        SegmentRun.objects.filter(as_of__range=(days["first"], days["last"])).delete()
     SavedSegment.objects.filter(name__in=DEMO_SEGMENT_NAMES, care_rules__isnull=True).delete()
     for start in range(0, len(ids), 5000):
         part = ids[start : start + 5000]

@@ -24,7 +24,7 @@ from careloop.customers.models import Customer, Interaction
 from careloop.demo.activity import DEMO_SEGMENT_NAMES, travel
 from careloop.demo.generator import demo_generate, demo_reset
 from careloop.messaging.models import MessageOptOut, ScheduledMessage
-from careloop.segments.models import SavedSegment
+from careloop.segments.models import SavedSegment, SegmentRun
 
 AS_OF = date(2026, 3, 18)  # a Wednesday
 SIZE = 300
@@ -180,6 +180,9 @@ def test_complaints_at_every_stage_with_live_clocks(demo):
 
 def test_segments_messages_opt_outs_and_the_summary(demo):
     assert Customer.objects.filter(segmented_as_of=AS_OF).count() == SIZE
+    assert list(SegmentRun.objects.values_list("as_of", "status", "progress")) == [
+        (AS_OF, "done", 100)
+    ]
     assert set(SavedSegment.objects.values_list("name", flat=True)) == set(DEMO_SEGMENT_NAMES)
     statuses = set(ScheduledMessage.objects.values_list("status", flat=True))
     assert {"sent", "scheduled"} <= statuses
@@ -221,6 +224,7 @@ def test_reset_removes_everything_the_demo_made(demo):
         "messages": {},
     }
     assert not PlanRun.objects.exists()
+    assert not SegmentRun.objects.exists()
     assert not SavedSegment.objects.exists()
     assert not MessageOptOut.objects.exists()
 
