@@ -518,6 +518,31 @@ def complaints_adopt_imported(*, since_id: int, now: datetime | None = None) -> 
     return adopted
 
 
+@transaction.atomic
+def complaints_imported_status_sync(*, external_ids: list[str]) -> int:
+    """A re-import that marks numbered complaints resolved or closed moves their stage with
+    the status (the importer writes `status` only) and stops their clocks (`first_resolved_at`
+    kept from the import's `resolved_at`); one UPDATE per 5,000 keys. A re-import back to
+    open is left to the workflow (reopen restarts the clocks)."""
+    done = 0
+    for start in range(0, len(external_ids), 5000):
+        done += (
+            Complaint.objects.filter(
+                external_id__in=external_ids[start : start + 5000],
+                number__isnull=False,
+                status__in=[Complaint.Status.RESOLVED, Complaint.Status.CLOSED],
+            )
+            .exclude(stage=F("status"))
+            .update(
+                stage=F("status"),
+                first_resolved_at=Coalesce("first_resolved_at", "resolved_at"),
+                paused_at=None,
+                resume_stage="",
+            )
+        )
+    return done
+
+
 def _adopt_repeats(fresh) -> int:
     """Link each row to the latest complaint of its customer and category in the 90 days up to
     it (another imported row included), as intake does: one UPDATE."""

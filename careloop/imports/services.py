@@ -474,6 +474,12 @@ class ComplaintImporter(KeyedImporter):
     def defaults(self):
         return {"channel": "", "category": "", "description": "", "severity": "C", "status": "open"}
 
+    def write(self, parsed, size):
+        super().write(parsed, size)
+        from careloop.complaints.services import complaints_imported_status_sync
+
+        complaints_imported_status_sync(external_ids=[values[0] for _r, _c, values in parsed])
+
     def finish(self) -> None:
         """Number, stage, SLA clocks and repeat links of the new complaints, set-based, in the
         import's transaction (a dry run or a failed import leaves no number behind);

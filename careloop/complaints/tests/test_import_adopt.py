@@ -233,3 +233,23 @@ def test_import_query_count_does_not_grow_with_rows(tmp_path, outbox, c1, c2):
     assert ten == hundred <= 25
     assert Complaint.objects.filter(number__isnull=True).count() == 0
     assert ComplaintCounter.objects.get(day="2026-11-20").value == 55
+
+
+def test_reimport_that_resolves_a_complaint_moves_its_stage_and_keeps_its_number(
+    tmp_path, outbox, c1
+):
+    with frozen("2026-11-25 10:00") as t:
+        run(tmp_path, [row("K1", "2026-11-25 09:00"), row("K2", "2026-11-25 09:10")])
+        resolved = [
+            row("K1", "2026-11-25 09:00", status="已解决", resolved="2026-11-25 11:00"),
+            row("K2", "2026-11-25 09:10"),
+        ]
+        again = run(tmp_path, resolved)
+        t.set("2026-12-10 10:00")
+        counts = services.complaint_sla_watch()
+    assert (again.created, again.updated, again.unchanged) == (0, 1, 1)
+    k1, k2 = Complaint.objects.get(external_id="K1"), Complaint.objects.get(external_id="K2")
+    assert (k1.number, k1.status, k1.stage) == ("TS20261125-0001", "resolved", "resolved")
+    assert k1.first_resolved_at == at("2026-11-25 11:00")
+    assert (k2.number, k2.stage) == ("TS20261125-0002", "new")
+    assert counts["first_response_breach"] == 1  # K2 only: K1's clocks stopped
