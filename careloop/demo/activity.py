@@ -40,16 +40,18 @@ from careloop.callbacks.models import (
 )
 from careloop.callbacks.services import (
     CHANNEL_OF_METHOD,
+    appointment_notices,
     callback_task_claim_next,
     callback_task_complete,
     followup_ticket_resolve,
     quality_review_save,
     sales_lead_update,
     suggestion_review,
+    visit_plan_save,
 )
 from careloop.care.models import AgentProfile, CallbackTask, PlanRun
 from careloop.care.planner import plan_day
-from careloop.care.services import care_rules_ensure_defaults
+from careloop.care.services import callback_tasks_flag_overdue, care_rules_ensure_defaults
 from careloop.complaints import services as complaints
 from careloop.complaints.models import Complaint, Department
 from careloop.core import clock
@@ -230,12 +232,12 @@ class _Replay:
         self.complaints()
         self.opt_outs()
         self.announcement()
-        # D itself: the nightly plan as the worker would have run it, at the real time when D
-        # is today (a message is not sent in the future).
+        # D itself: the night's jobs as the worker would have run them, at the real time when
+        # D is today (a message is not sent in the future).
+        self.night(self.as_of, self.now())
         with travel(self.now()):
-            plan_day(as_of=self.as_of, trigger=PlanRun.Trigger.NIGHTLY, collect=False)
             messages_dispatch(now=self.now())
-        self.summary.plan_days += 1
+        self.visit_plans()
         self.count()
         return self.summary
 
@@ -369,9 +371,7 @@ class _Replay:
         raise AssertionError("unreachable")
 
     def day(self, day: date) -> None:
-        with travel(at(day, 6, 30)):
-            plan_day(as_of=day, trigger=PlanRun.Trigger.NIGHTLY, collect=False)
-        self.summary.plan_days += 1
+        self.night(day, at(day, 6, 30))
         if is_working_day(day):
             for agent in self.agents:
                 self.agent_day(agent, day)
@@ -379,6 +379,34 @@ class _Replay:
             self.supervisor_work(day)
         with travel(at(day, 20, 0)):
             messages_dispatch(now=at(day, 20, 0))
+
+    def night(self, day: date, moment: datetime) -> None:
+        """The worker's jobs before the day starts: the plan, appointment notices for
+        tomorrow's calls and soon visits, late tasks flagged and escalated."""
+        with travel(moment):
+            plan_day(as_of=day, trigger=PlanRun.Trigger.NIGHTLY, collect=False)
+            appointment_notices(as_of=day)
+            callback_tasks_flag_overdue(now=moment)
+        self.summary.plan_days += 1
+
+    def visit_plans(self) -> None:
+        """Each agent has planned the first of their coming visits (who goes, the agenda)."""
+        for agent in self.agents:
+            task = (
+                CallbackTask.objects.open()
+                .filter(assignee=agent, method="visit")
+                .order_by("due_at", "id")
+                .first()
+            )
+            if task is None:
+                continue
+            with travel(self.now()):
+                visit_plan_save(
+                    task=task,
+                    user=agent,
+                    people=f"{agent.display_name}、售后工程师",
+                    agenda="了解近期使用情况和采购计划;检查设备运行;介绍年度维保方案。",
+                )
 
     def agent_day(self, agent: User, day: date) -> None:
         self.called = {}  # customer → outcome of the agent's first call today

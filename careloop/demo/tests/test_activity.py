@@ -15,6 +15,7 @@ from careloop.callbacks.models import (
     QualityReview,
     SalesLead,
     Suggestion,
+    VisitPlan,
 )
 from careloop.callbacks.selectors import callback_task_queue
 from careloop.care.models import AgentProfile, CallbackTask, PlanRun
@@ -195,6 +196,16 @@ def test_segments_messages_opt_outs_and_the_summary(demo):
         offer.filter(customer_id__in=opted_out).values_list("status", "suppressed_reason")
     ) == {("suppressed", "opt_out")}
     assert not offer.filter(customer__do_not_contact=True).exclude(status="suppressed").exists()
+    # The night jobs ran: appointment notices, late tasks flagged and escalated, visit plans.
+    assert ScheduledMessage.objects.filter(purpose="appointment").exists()
+    late = CallbackTask.objects.open().filter(due_at__lt=clock.day_start(AS_OF))
+    assert not late.filter(overdue_at=None).exists()
+    assert (
+        not late.filter(escalated_to=None).exclude(team__code="south").exclude(team__code="north")
+    )
+    visits = CallbackTask.objects.open().filter(method="visit").exclude(assignee=None)
+    planned = set(VisitPlan.objects.values_list("task__assignee__username", flat=True))
+    assert planned == set(visits.values_list("assignee__username", flat=True))
     check_summary(demo)
 
 
