@@ -1,5 +1,6 @@
-"""Writes on complaints: intake, response, diagnosis, solution, execution, pause, resolution,
-the resolution check (close or reopen) and the SLA watch (warnings and escalations).
+"""Writes on complaints: intake (and the adoption of imported rows), response, diagnosis,
+solution, execution, pause, resolution, the resolution check (close or reopen) and the SLA
+watch (warnings and escalations).
 
 Every write a person makes is audited and logged as a `ComplaintEvent`; jobs, messages and
 webhooks start after commit.
