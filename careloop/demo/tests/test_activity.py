@@ -197,7 +197,16 @@ def test_segments_messages_opt_outs_and_the_summary(demo):
     ) == {("suppressed", "opt_out")}
     assert not offer.filter(customer__do_not_contact=True).exclude(status="suppressed").exists()
     # The night jobs ran: appointment notices, late tasks flagged and escalated, visit plans.
-    assert ScheduledMessage.objects.filter(purpose="appointment").exists()
+    tomorrow = CallbackTask.objects.open().filter(
+        method="phone",
+        priority__in=["medium", "low"],
+        due_at__gte=clock.day_end(AS_OF),
+        due_at__lt=clock.day_end(AS_OF + timedelta(days=1)),
+    )
+    noticed = ScheduledMessage.objects.filter(purpose="appointment", source_type="callback_task")
+    assert set(tomorrow.values_list("pk", flat=True)) <= set(
+        noticed.values_list("source_id", flat=True)
+    )
     late = CallbackTask.objects.open().filter(due_at__lt=clock.day_start(AS_OF))
     assert not late.filter(overdue_at=None).exists()
     assert (
