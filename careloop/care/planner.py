@@ -449,7 +449,9 @@ class _Planner:
             ctx = PlanContext(
                 as_of=self.as_of, now=self.now, rule=rule, customers=self._audience(rule)
             )
-            for rows in self._pages(purpose, ctx):
+            if self.written >= max(ANALYZE_AFTER, self.analyzed):
+                self._analyze()
+            for rows in self._pages(self._candidates(purpose, ctx), purpose):
                 tasks: list[PlannedTask] = []
                 suppressed: list[Suppressed] = []
                 for row in rows:
@@ -464,9 +466,10 @@ class _Planner:
         """PostgreSQL plans the next rule's NOT EXISTS on tasks and suppressions from table
         statistics; rows this run wrote (uncommitted, so autovacuum cannot see them) would be
         missing, and a plan made for an empty table walks all of them for every candidate.
-        ANALYZE inside the transaction counts them (it samples, ~0.1 s); run once 1,000 rows
-        are written and again whenever they have doubled, it runs about log2(rows) times.
-        Small runs (the event run every minute, one customer's explanation) never run it."""
+        ANALYZE inside the transaction counts them (it samples, ~0.1 s). It runs before a
+        rule's query is planned (a rule is one cursor: statistics refreshed during it would
+        serve nobody), once 1,000 rows are written and again whenever they have doubled. Small
+        runs (the event run every minute, one customer's explanation) never run it."""
         self.analyzed += self.written
         self.written = 0
         if connection.vendor == "postgresql":
@@ -483,7 +486,8 @@ class _Planner:
             customers = customers.filter(pk__in=self.customer_ids)
         return customers
 
-    def _pages(self, purpose: Purpose, ctx: PlanContext) -> Iterator[list[dict]]:
+    def _candidates(self, purpose: Purpose, ctx: PlanContext) -> QuerySet:
+        """The rule's candidates with what `_decide` reads (step 2 of the module docstring)."""
         qs = purpose.candidates(ctx)
         same = CallbackTask.objects.filter(customer_id=OuterRef("pk"), purpose=purpose.key)
         recorded = PlanSuppression.objects.filter(
@@ -509,6 +513,9 @@ class _Planner:
             )
         if purpose.holdout and ctx.rule.holdout_share:
             qs = qs.annotate(bucket=holdout_bucket(ctx.rule.holdout_salt))
+        return qs
+
+    def _pages(self, qs: QuerySet, purpose: Purpose) -> Iterator[list[dict]]:
         names = list(dict.fromkeys([*ROW_FIELDS, *purpose.row_fields, *qs.query.annotation_select]))
         qs = qs.order_by("pk").values(*names)
         if connection.vendor == "postgresql":
@@ -562,16 +569,30 @@ class _Planner:
             return task
         return self._task(purpose, ctx, row)
 
+    @staticmethod
+    def _by_tier(purpose: Purpose, ctx: PlanContext, tier: str | None) -> tuple:
+        """(method, priority, message channels, message only) for a tier: the same for every
+        customer of the tier, so worked out once per rule."""
+        key = ("by_tier", tier)
+        found = ctx.extra.get(key)
+        if found is None:
+            name = tier or "none"
+            by_tier = purpose.methods_for(ctx)
+            chosen = by_tier.get(name) or by_tier.get("none")
+            methods = [chosen] if isinstance(chosen, str) else list(chosen or ["phone"])
+            calls = [m for m in methods if m not in MESSAGE_METHODS]
+            tiers = (ctx.rule.params or {}).get("tier_priority") or purpose.tier_priority
+            found = ctx.extra[key] = (
+                calls[0] if calls else methods[0],
+                tiers.get(name) or ctx.rule.priority,
+                [m for m in methods if m in MESSAGE_METHODS],
+                not calls,
+            )
+        return found
+
     def _task(self, purpose: Purpose, ctx: PlanContext, row: dict) -> PlannedTask:
         row["salutation"] = salutation(row)
-        tier = row["tier"] or "none"
-        by_tier = purpose.methods_for(ctx)
-        chosen = by_tier.get(tier) or by_tier.get("none")
-        methods = [chosen] if isinstance(chosen, str) else list(chosen or ["phone"])
-        calls = [m for m in methods if m not in MESSAGE_METHODS]
-        method = calls[0] if calls else methods[0]
-        tiers = (ctx.rule.params or {}).get("tier_priority") or purpose.tier_priority
-        priority = tiers.get(tier) or ctx.rule.priority
+        method, priority, channels, message_only = self._by_tier(purpose, ctx, row["tier"])
         task = PlannedTask(
             customer_id=row["pk"],
             external_id=row["external_id"],
@@ -587,9 +608,9 @@ class _Planner:
             region=row["region"] or "",
             source_type=purpose.source_type if row.get("src_id") is not None else "",
             source_id=row.get("src_id"),
-            message_only=not calls,
+            message_only=message_only,
         )
-        for channel in (m for m in methods if m in MESSAGE_METHODS):
+        for channel in channels:
             task.drafts.append(
                 {
                     "purpose": purpose.key,
@@ -619,8 +640,6 @@ class _Planner:
                 self._assigner.assign(task)
         _write(self.as_of, tasks, suppressed)
         self.written += len(tasks) + len(suppressed)
-        if self.written >= max(ANALYZE_AFTER, self.analyzed):
-            self._analyze()
         for task in tasks:
             self.result.add_created(task)
         for entry in suppressed:

@@ -202,7 +202,10 @@ def _apply_rules(messages: list[ScheduledMessage]) -> None:
             do_not_contact.add(pk)
         if channel is not None:
             opt_outs[pk].add(channel)
-    days = [to_local(m.send_at).date() for m in marketing]
+    local_days: dict[datetime, date] = {}  # a batch shares a few send times
+    for moment in {m.send_at for m in marketing}:
+        local_days[moment] = to_local(moment).date()
+    days = [local_days[m.send_at] for m in marketing]
     since, until = _cap_window(min(days), max(days))
     taken: dict[int, list[date]] = defaultdict(list)
     existing = ScheduledMessage.objects.filter(
