@@ -29,6 +29,7 @@ class QueueFilterForm(forms.Form):
     )
     overdue = forms.BooleanField(label=_("只看逾期"), required=False)
     pool = forms.BooleanField(label=_("团队任务池"), required=False)
+    later = forms.BooleanField(label=_("含以后预约的"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -38,6 +38,7 @@ class QueueFilters:
     method: str = ""
     overdue: bool = False
     pool: bool = False  # the team's unassigned tasks instead of the agent's own
+    later: bool = False  # also tasks scheduled for a later day (an agreed call next month)
 
 
 def callback_task_queue(*, agent: User, filters: QueueFilters | None = None) -> QuerySet:
@@ -60,13 +61,16 @@ def callback_task_queue(*, agent: User, filters: QueueFilters | None = None) -> 
         qs = qs.filter(method=f.method)
     if f.overdue:
         qs = qs.filter(due_at__lt=now)
+    if not f.later:
+        qs = qs.filter(plan_date__lte=clock.today())
     return qs.select_related("customer").order_by(*queue_order(now))
 
 
 def queue_counts(agent: User) -> dict[str, int]:
-    """Own open, own in progress, own overdue and team-pool counts for the header: one query."""
+    """Own open, own in progress, own overdue (of what is in the queue today) and team-pool
+    counts for the header: one query."""
     now = clock.now()
-    mine = Q(assignee_id=agent.pk)
+    mine = Q(assignee_id=agent.pk, plan_date__lte=clock.today())
     scope = mine & Q(status__in=CallbackTask.OPEN_STATUSES)
     if agent.team_id:
         scope |= Q(team_id=agent.team_id, assignee__isnull=True, status=CallbackTask.Status.OPEN)

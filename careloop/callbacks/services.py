@@ -102,7 +102,9 @@ def callback_task_claim_next(*, agent: User, tries: int = 5) -> CallbackTask | N
     now = clock.now()
     skip = connection.features.has_select_for_update_skip_locked
     for _attempt in range(tries):
-        candidates = claimable(agent).order_by(*queue_order(now))
+        # What is in today's queue: a call agreed for a later day waits for that day.
+        candidates = claimable(agent).filter(plan_date__lte=clock.today())
+        candidates = candidates.order_by(*queue_order(now))
         if skip:
             candidates = candidates.select_for_update(skip_locked=True)
         task = candidates.first()
@@ -171,9 +173,13 @@ def _task_create(
     source_id: int,
     priority: str = Priority.HIGH,
     method: str = Method.PHONE,
+    starts_on: date | None = None,
 ) -> CallbackTask | None:
     """A task outside the daily plan; None when the customer already has an open one for
-    this purpose (one open task per purpose, DESIGN.md §3)."""
+    this purpose (one open task per purpose, DESIGN.md §3).
+
+    `plan_date` is the day the task enters the agent's queue: `starts_on`, else the day it is
+    due (a call agreed for next month waits until then)."""
     existing = CallbackTask.objects.open().filter(customer_id=customer.pk, purpose=purpose).first()
     if existing is not None:
         return None
@@ -191,7 +197,7 @@ def _task_create(
         rule=rule,
         rule_version=rule.version if rule else None,
         reason=reason[:255],
-        plan_date=_free_plan_date(customer.pk, purpose, clock.local(due_at).date()),
+        plan_date=_free_plan_date(customer.pk, purpose, starts_on or clock.local(due_at).date()),
         source_type=source_type,
         source_id=source_id,
     )
@@ -548,6 +554,7 @@ def followup_ticket_resolve(
         customer=ticket.customer,
         purpose="resolution_check",
         due_at=now + timedelta(hours=RESOLUTION_CHECK_HOURS),
+        starts_on=clock.today(),  # tell the customer now, not only when it is due
         assignee=ticket.agent,
         reason=reason,
         source_type="followup_ticket",

@@ -67,6 +67,7 @@ def queue(request):
         method=data.get("method") or "",
         overdue=bool(data.get("overdue")),
         pool=bool(data.get("pool")),
+        later=bool(data.get("later")),
     )
     page = paginate(
         selectors.callback_task_queue(agent=request.user, filters=filters),

@@ -517,8 +517,10 @@ class _Replay:
             older = SalesLead.objects.filter(
                 status=SalesLead.Status.NEW, created_at__lt=clock.day_start(day - timedelta(days=2))
             )
-            for lead in older.order_by("id"):
-                if self.chance(0.35):
+            for n, lead in enumerate(older.order_by("id")):
+                if n == 0:  # the oldest new lead is always taken up: the board shows progress
+                    sales_lead_update(lead=lead, user=self.admin, status="following")
+                elif self.chance(0.35):
                     status = self.rng.choices(["following", "won", "lost"], [0.75, 0.18, 0.07])[0]
                     sales_lead_update(lead=lead, user=self.admin, status=status)
             if day.weekday() == 4:  # Friday: the week's suggestions

@@ -10,6 +10,7 @@ from careloop.callbacks.models import CallbackRecord, CallScript, FollowUpTicket
 from careloop.callbacks.services import ItemIn, callback_task_complete
 from careloop.callbacks.tests.factories import make_customer, make_task
 from careloop.care.models import CallbackTask
+from careloop.core import clock
 from careloop.customers.tests.factories import make_complaint, make_contact, make_order
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +50,27 @@ def test_queue_shows_own_tasks_in_order_and_filters(client, team_east, agent_li,
     assert f'data-task="{late.pk}"' in overdue and f'data-task="{high.pk}"' not in overdue
     by_purpose = client.get(reverse("callbacks:queue"), {"purpose": "retention"}).content.decode()
     assert "task-row" not in by_purpose
+
+
+def test_a_call_agreed_for_a_later_day_waits_for_that_day(client, agent_li, zhang, wang_f):
+    today = make_task(zhang, assignee=agent_li)
+    agreed = make_task(
+        wang_f,
+        assignee=agent_li,
+        due_in=timedelta(days=40),
+        plan_date=clock.today() + timedelta(days=40),
+        reason="客户约定下月再联系",
+    )
+    client.force_login(agent_li)
+    body = client.get(reverse("callbacks:queue")).content.decode()
+    assert f'data-task="{today.pk}"' in body and f'data-task="{agreed.pk}"' not in body
+    assert "待处理 1" in body  # the header counts what is in today's queue
+    later = client.get(reverse("callbacks:queue"), {"later": "on"}).content.decode()
+    assert f'data-task="{agreed.pk}"' in later
+    client.post(reverse("callbacks:claim_next"))
+    client.post(reverse("callbacks:claim_next"))  # nothing left for today: the agreed call waits
+    agreed.refresh_from_db()
+    assert agreed.status == "open"
 
 
 def test_next_task_claims_and_opens_the_task_screen(client, agent_li, zhang):

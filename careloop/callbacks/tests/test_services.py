@@ -68,6 +68,9 @@ def test_claim_next_skips_a_task_claimed_in_between(
         def __init__(self, qs):
             self.qs = qs
 
+        def filter(self, *args, **kwargs):
+            return Racing(self.qs.filter(*args, **kwargs))
+
         def order_by(self, *keys):
             return Racing(self.qs.order_by(*keys))
 
