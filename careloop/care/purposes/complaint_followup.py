@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy
 
 from careloop.care.purposes import register
@@ -24,6 +25,12 @@ def open_complaints(key: str, ctx: PlanContext) -> QuerySet:
     return Complaint.objects.filter(
         customer_id=OuterRef("pk"), status=Complaint.Status.OPEN, opened_at__lt=ctx.now
     ).exclude(Exists(handled))
+
+
+def complaint_ref() -> Coalesce:
+    """What the customer and the agent call the complaint: its ticket number (TS20261125-0001),
+    else the number it was imported with."""
+    return Coalesce("number", "external_id")
 
 
 def complaint_label(row: dict) -> str:
@@ -55,7 +62,7 @@ class ComplaintFollowup(Purpose):
         first = open_complaints(self.key, ctx).order_by("opened_at", "id")
         return ctx.customers.filter(Exists(open_complaints(self.key, ctx))).annotate(
             src_id=Subquery(first.values("id")[:1]),
-            src_ref=Subquery(first.values("external_id")[:1]),
+            src_ref=Subquery(first.values(ref=complaint_ref())[:1]),
             event_at=Subquery(first.values("opened_at")[:1]),
             src_category=Subquery(first.values("category")[:1]),
         )

@@ -12,7 +12,7 @@ from careloop.care.purposes import register
 from careloop.care.purposes._common import task_model
 from careloop.care.purposes.base import PlanContext, Purpose
 from careloop.care.purposes.base import gettext as _
-from careloop.care.purposes.complaint_followup import complaint_label
+from careloop.care.purposes.complaint_followup import complaint_label, complaint_ref
 from careloop.core import clock
 
 
@@ -54,7 +54,7 @@ class ResolutionCheck(Purpose):
         first = self._resolved(ctx).order_by("resolved_at", "id")
         return ctx.customers.filter(Exists(self._resolved(ctx))).annotate(
             src_id=Subquery(first.values("id")[:1]),
-            src_ref=Subquery(first.values("external_id")[:1]),
+            src_ref=Subquery(first.values(ref=complaint_ref())[:1]),
             event_at=Subquery(first.values("resolved_at")[:1]),
         )
 

@@ -197,6 +197,14 @@ def test_complaint_followup_due_24_hours_after_intake_with_an_apology():
     assert plan(D).created == []  # once per complaint
 
 
+def test_complaint_followup_names_the_ticket_number_when_it_has_one():
+    only("complaint_followup")
+    c = customer("投诉人")
+    make_complaint(c, when="2026-09-15 10:00", number="TS20260915-0003")
+    (entry,) = plan(D).to_json()["created"]
+    assert entry["reason"].startswith("投诉 TS20260915-0003 于 2026-09-15 10:00 受理")
+
+
 def test_resolution_check_after_the_complaint_is_resolved():
     only("resolution_check", "complaint_followup")
     c = customer("投诉人")
