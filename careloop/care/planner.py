@@ -688,6 +688,7 @@ class _Planner:
                 channel=d["channel"],
                 marketing=d["marketing"],
                 not_before=d["not_before"],
+                respect_quiet_hours=d.get("respect_quiet_hours", True),
                 source_type=d.get("source_type") or "",
                 source_id=d.get("source_id"),
             )

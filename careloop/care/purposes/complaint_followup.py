@@ -65,6 +65,7 @@ class ComplaintFollowup(Purpose):
             src_ref=Subquery(first.values(ref=complaint_ref())[:1]),
             event_at=Subquery(first.values("opened_at")[:1]),
             src_category=Subquery(first.values("category")[:1]),
+            src_severity=Subquery(first.values("severity")[:1]),
         )
 
     def due_at(self, row: dict, ctx: PlanContext, *, method: str, priority: str) -> datetime:
@@ -98,7 +99,9 @@ class ComplaintFollowup(Purpose):
                 "channel": "sms",
                 "body": body,
                 "marketing": False,
-                "not_before": max(row["event_at"], ctx.now),  # at once (quiet hours shift it)
+                "not_before": max(row["event_at"], ctx.now),  # at once
+                # Quiet hours hold it till morning, except for severity A (production stopped).
+                "respect_quiet_hours": row.get("src_severity") != "A",
                 "source_type": "complaint",
                 "source_id": row["src_id"],
             }

@@ -134,6 +134,15 @@ def test_quiet_hours_an_apology_at_night_goes_out_at_nine():
     assert apology["send_at"] == "2026-09-16T09:00:00+08:00"
 
 
+def test_quiet_hours_do_not_hold_the_apology_for_a_stopped_production_line():
+    only("complaint_followup")
+    c = customer("停产客户")
+    make_complaint(c, when="2026-09-15 22:30", severity="A")
+    result = plan(D, now=at("2026-09-15 22:31"))
+    (apology,) = result.to_json()["messages"]
+    assert apology["send_at"] == "2026-09-15T22:31:00+08:00"  # severity A: at once
+
+
 def test_holdout_is_stable_across_days_and_matches_the_share():
     only("wakeup")
     CareRule.objects.filter(purpose="wakeup").update(holdout_share="0.1")
