@@ -8,8 +8,7 @@ segmentation rewrites them."""
 
 from __future__ import annotations
 
-from django.utils.translation import get_language, gettext
-from django.utils.translation import gettext_noop
+from django.utils.translation import get_language, gettext, gettext_noop
 
 # code -> (msgid with {n} for the number, the key of the number in the stored reason)
 HEALTH_REASONS: dict[str, tuple[str, str | None]] = {
