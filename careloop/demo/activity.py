@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from careloop.accounts.models import User
@@ -214,6 +214,7 @@ class _Replay:
         self.departments = demo_departments_ensure(users)
         self.summary = ActivitySummary()
         self.called: dict[int, str] = {}
+        self.firsts: dict[date, set[str]] = {}  # feedback kinds already heard on a replayed day
 
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
@@ -456,14 +457,19 @@ class _Replay:
                     else FeedbackItem.Urgency.NORMAL,
                 }
             )
-        if self.chance(0.08):
+        # Each replayed day has at least one need and one suggestion, so the boards show work
+        # whatever the dice say on a small demo.
+        firsts = self.firsts.setdefault(day, set())
+        if self.chance(0.08) or FeedbackItem.Kind.NEED not in firsts:
+            firsts.add(FeedbackItem.Kind.NEED)
             items.append(
                 {
                     "kind": FeedbackItem.Kind.NEED,
                     "text": rng.choice(data.DEMO_NEEDS).format(product=product),
                 }
             )
-        if self.chance(0.1):
+        if self.chance(0.1) or FeedbackItem.Kind.SUGGESTION not in firsts:
+            firsts.add(FeedbackItem.Kind.SUGGESTION)
             items.append(
                 {
                     "kind": FeedbackItem.Kind.SUGGESTION,
@@ -693,8 +699,8 @@ class _Replay:
             external_id__regex=r"^KH[0-9]{7}$", team_id=self.supervisor.team_id
         ).exclude(phone="")
         recent = list(buyers.filter(last_order_at__gte=since).order_by("id")[:60])
-        extra = list(
-            buyers.filter(Q(opt_outs__isnull=False) | Q(do_not_contact=True)).order_by("id")[:4]
+        extra = list(buyers.filter(opt_outs__isnull=False).distinct().order_by("id")) + list(
+            buyers.filter(do_not_contact=True).order_by("id")[:2]
         )
         send_at = at(self.as_of + timedelta(days=1), 10, 0)
         drafts = [

@@ -13,7 +13,7 @@ from careloop.care.services import care_rules_ensure_defaults
 from careloop.care.tests.helpers import customer, only
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL"
     ),
