@@ -116,25 +116,12 @@ def callback_task_claim_next(*, agent: User, tries: int = 5) -> CallbackTask | N
             .update(status=Status.IN_PROGRESS, assignee=agent)
         )
         if won:
-            task.status, task.assignee = Status.IN_PROGRESS, agent
-            audit_record(
-                actor=agent,
-                action="callback_task.claim",
-                target=task,
-                customer_id=task.customer_id,
-                detail={"purpose": task.purpose},
-            )
-            return task
+            return _claimed(task, agent)
     return None
 
 
-@transaction.atomic
-def callback_task_claim(*, task: CallbackTask, agent: User) -> CallbackTask:
-    """Claim one open task of the agent's own or of their team's pool (conditional UPDATE:
-    a task someone else took in between is refused, never shared)."""
-    won = claimable(agent).filter(pk=task.pk).update(status=Status.IN_PROGRESS, assignee=agent)
-    if not won:
-        raise TaskNotYours(_("任务已由他人领取或已关闭"), field="task")
+def _claimed(task: CallbackTask, agent: User) -> CallbackTask:
+    """The task as the winning UPDATE left it, audited."""
     task.status, task.assignee = Status.IN_PROGRESS, agent
     audit_record(
         actor=agent,
@@ -144,6 +131,16 @@ def callback_task_claim(*, task: CallbackTask, agent: User) -> CallbackTask:
         detail={"purpose": task.purpose},
     )
     return task
+
+
+@transaction.atomic
+def callback_task_claim(*, task: CallbackTask, agent: User) -> CallbackTask:
+    """Claim one open task of the agent's own or of their team's pool (conditional UPDATE:
+    a task someone else took in between is refused, never shared)."""
+    won = claimable(agent).filter(pk=task.pk).update(status=Status.IN_PROGRESS, assignee=agent)
+    if not won:
+        raise TaskNotYours(_("任务已由他人领取或已关闭"), field="task")
+    return _claimed(task, agent)
 
 
 # --- tasks this app creates (resolution checks, lead re-follows) -------------------------------

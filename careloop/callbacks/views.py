@@ -260,6 +260,7 @@ def script_edit(request, script_id: int | None = None):
 @login_required
 def tickets(request):
     status = request.GET.get("status", "open")
+    status = "" if status == "all" else status  # "all" and "" both mean every ticket
     if status not in ("open", "resolved", ""):
         status = "open"
     page = paginate(
