@@ -76,7 +76,9 @@ class SolutionForm(forms.Form):
     options = forms.CharField(
         label=_("补偿选项(每行一个:说明|金额)"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "50 元优惠券|50\n退款一半|149.50"}),
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": _("50 元优惠券|50\n退款一半|149.50")}
+        ),
     )
 
     def cleaned_options(self) -> list[dict]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
 DEFAULT_TARGETS = {  # severity -> (first response h, resolution h); DESIGN §3 Complaints
     "A": (Decimal("2"), Decimal("24")),
     "B": (Decimal("24"), Decimal("72")),
@@ -54,7 +56,7 @@ def humanize(hours: float) -> str:
     minutes = round(abs(hours) * 60)
     h, m = divmod(minutes, 60)
     if h and m:
-        return f"{h} 小时 {m} 分"
+        return gettext("%(h)s 小时 %(m)s 分") % {"h": h, "m": m}
     if h:
-        return f"{h} 小时"
-    return f"{m} 分"
+        return gettext("%(h)s 小时") % {"h": h}
+    return gettext("%(m)s 分") % {"m": m}
