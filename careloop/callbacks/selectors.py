@@ -280,8 +280,13 @@ def ticket_for(user: User, ticket_id: int) -> FollowUpTicket:
     return ticket
 
 
-def suggestions_board(*, status: str = "", month: date | None = None) -> QuerySet[Suggestion]:
-    qs = Suggestion.objects.select_related("customer", "item__record__agent", "reviewed_by")
+def suggestions_board(
+    *, user: User, status: str = "", month: date | None = None
+) -> QuerySet[Suggestion]:
+    """Suggestions of the customers the user may see (a supervisor: their team's)."""
+    qs = Suggestion.objects.filter(
+        customer__in=Customer.objects.visible_to(user).values("id")
+    ).select_related("customer", "item__record__agent", "reviewed_by")
     if status:
         qs = qs.filter(status=status)
     if month:

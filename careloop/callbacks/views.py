@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -316,7 +317,9 @@ def suggestions(request):
         except ValueError:
             month = None
     page = paginate(
-        selectors.suggestions_board(status=status, month=month), request.GET.get("page"), PER_PAGE
+        selectors.suggestions_board(user=request.user, status=status, month=month),
+        request.GET.get("page"),
+        PER_PAGE,
     )
     return render(
         request,
@@ -335,7 +338,7 @@ def suggestions(request):
 @require_POST
 def suggestion_review(request, suggestion_id: int):
     _require_supervisor(request.user)
-    suggestion = Suggestion.objects.filter(pk=suggestion_id).first()
+    suggestion = selectors.suggestions_board(user=request.user).filter(pk=suggestion_id).first()
     if suggestion is None:
         raise Http404
     form = SuggestionReviewForm(request.POST)
@@ -352,7 +355,10 @@ def suggestion_review(request, suggestion_id: int):
             messages.error(request, exc.message)
     else:
         messages.error(request, _("请选择建议状态"))
-    return redirect(request.POST.get("next") or reverse("callbacks:suggestions"))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("callbacks:suggestions")  # never off-site
+    return redirect(back)
 
 
 @login_required

@@ -279,6 +279,13 @@ def test_tickets_page_hides_other_departments(client, agent_chen, tech, agent_li
     assert "卡纸" in body and "等待部门处理" in body and "处理完成" not in body
 
 
+def make_supervisor_south():
+    from careloop.accounts.services import team_ensure, user_create
+
+    south = team_ensure(code="south", name="华南一组", region="华南")
+    return user_create(username="sun", password="pw-12345678", role="supervisor", team=south)
+
+
 def test_suggestions_board_is_for_supervisors(client, supervisor_zhao, agent_li, zhang):
     task = make_task(zhang, assignee=agent_li, status="in_progress")
     callback_task_complete(
@@ -289,7 +296,18 @@ def test_suggestions_board_is_for_supervisors(client, supervisor_zhao, agent_li,
     client.force_login(supervisor_zhao)
     assert "增加夜间客服" in client.get(reverse("callbacks:suggestions")).content.decode()
     s = Suggestion.objects.get()
-    client.post(reverse("callbacks:suggestion_review", args=[s.pk]), {"status": "accepted"})
+    client.force_login(make_supervisor_south())
+    assert "增加夜间客服" not in client.get(reverse("callbacks:suggestions")).content.decode()
+    other = client.post(reverse("callbacks:suggestion_review", args=[s.pk]), {"status": "accepted"})
+    assert other.status_code == 404
+    s.refresh_from_db()
+    assert s.status == "new"  # another team's supervisor neither sees nor reviews it
+    client.force_login(supervisor_zhao)
+    response = client.post(
+        reverse("callbacks:suggestion_review", args=[s.pk]),
+        {"status": "accepted", "next": "https://evil.example/phish"},
+    )
+    assert response["Location"] == reverse("callbacks:suggestions")  # never off-site
     s.refresh_from_db()
     assert s.status == "accepted"
 

@@ -8,6 +8,7 @@ precedence, hold-out, frequency cap, assignment and the bulk write — is `plan_
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -97,7 +98,7 @@ class PlanContext:
         return clock.day_start(self.day(offset))
 
 
-class Purpose:
+class Purpose(ABC):
     """A reason to contact a customer. Subclasses set the class attributes and `candidates`."""
 
     key: ClassVar[str]
@@ -126,8 +127,10 @@ class Purpose:
     # Per-tier priority, e.g. retention: {"A": "high", "B": "medium", "C": "low"}.
     tier_priority: ClassVar[dict[str, str]] = {}
 
+    @abstractmethod
     def candidates(self, ctx: PlanContext) -> QuerySet:
-        raise NotImplementedError
+        """Who is a candidate on ctx.as_of, in one query, annotated with what due date and
+        reason need."""
 
     def methods_for(self, ctx: PlanContext) -> dict[str, Any]:
         """Method(s) per tier key ("A", "B", "C", "none")."""
