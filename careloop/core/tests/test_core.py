@@ -109,3 +109,22 @@ def test_redis_queue_roundtrip():
         pytest.skip(f"Redis not running at {url}")
     assert _roundtrip(huey) == 5
     huey.flush()
+
+
+def test_a_command_on_a_database_never_migrated_says_to_migrate(tmp_path):
+    """A new user's first `careloop plan` before `careloop migrate`: a clear message, no trace."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARELOOP_")}
+    env["CARELOOP_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "careloop", "plan", "--dry-run", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert "请先运行 careloop migrate" in done.stderr and "Traceback" not in done.stderr
