@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CARELOOP = [sys.executable, "-m", "careloop"]
 PG_SERVER = os.environ.get("CARELOOP_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-PG_DB = "careloop_bench_import"
+PG_DB = os.environ.get("CARELOOP_BENCH_PG_DB", "careloop_bench_import")
 
 # Runs a command and prints its peak RSS (KiB) on stderr's last line.
 MEASURE = (

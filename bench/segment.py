@@ -45,7 +45,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("CARELOOP_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-PG_DB = "careloop_bench_segment"
+# Another name lets two benchmarks run side by side.
+PG_DB = os.environ.get("CARELOOP_BENCH_PG_DB", "careloop_bench_segment")
 SIZES = {"10k": (10_000, 100_000), "100k": (100_000, 1_000_000), "1m": (1_000_000, 10_000_000)}
 AS_OF = date(2026, 11, 1)
 # End of D in Asia/Shanghai (UTC+8) as naive UTC, the form both engines store.
