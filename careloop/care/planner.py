@@ -12,7 +12,7 @@ How a run works, set-based:
    through one server-side cursor (PostgreSQL), see `_Planner._pages`.
 3. Per row, in Python, without a query: do_not_contact (proactive purposes only: complaint
    purposes are service and still apply) → `duplicate` (an open task of the purpose exists) →
-   `holdout` (stable: a hash of the customer id and the rule's salt, computed in SQL) →
+   `holdout` (stable: a hash of the customer id and the rule's salt) →
    `precedence` (one proactive task per customer a day; the highest purpose wins, and replaces
    a lower task of the same day that nobody has started) → created, with priority, method by
    tier, due date and a Chinese reason.
@@ -41,7 +41,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import CharField, Count, Exists, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models import CharField, Count, Exists, OuterRef, QuerySet, Subquery, Value
 
 from careloop.care import purposes as registry
 from careloop.care.models import (
@@ -63,7 +63,8 @@ log = logging.getLogger(__name__)
 
 # Hold-out hash: Knuth's multiplicative hash of the customer id, plus the rule's salt, in 10,000
 # buckets; a customer is held out when the bucket is below share × 10,000. Integer arithmetic
-# only, so SQLite and PostgreSQL agree (ids below 3.4 × 10⁹ keep the product within 64 bits).
+# only, so a report or another engine (bench/plan.py's DuckDB query) can compute the same bucket
+# in SQL (ids below 3.4 × 10⁹ keep the product within 64 bits).
 HOLDOUT_MULTIPLIER = 2654435761
 HOLDOUT_MODULUS = 4294967296
 HOLDOUT_BUCKETS = 10000
@@ -91,13 +92,10 @@ MESSAGE_SUPPRESSION = {  # messaging's reason → the plan's reason code
 }
 
 
-def holdout_bucket(salt: int) -> F:
-    """0 … 9,999 per customer and rule, the same every day (SQL expression)."""
-    return (F("pk") * HOLDOUT_MULTIPLIER % HOLDOUT_MODULUS + salt) % HOLDOUT_BUCKETS
-
-
 def holdout_bucket_of(customer_id: int, salt: int) -> int:
-    """The same as `holdout_bucket`, in Python (explanations and tests)."""
+    """0 … 9,999 per customer and rule, the same every day. Computed per candidate in Python:
+    as a SQL column it was the only value Django converted, so every row of every rule went
+    through its converter loop (~5 s at 1M customers)."""
     return (customer_id * HOLDOUT_MULTIPLIER % HOLDOUT_MODULUS + salt) % HOLDOUT_BUCKETS
 
 
@@ -544,8 +542,6 @@ class _Planner:
                 # today's task of a lower purpose nobody has started: this one replaces it
                 yields=Subquery(untouched.values("purpose")[:1]),
             )
-        if purpose.holdout and ctx.rule.holdout_share:
-            qs = qs.annotate(bucket=holdout_bucket(ctx.rule.holdout_salt))
         return qs
 
     def _no_tasks(self) -> bool:
@@ -600,7 +596,11 @@ class _Planner:
                 _("已有未完成的%(purpose)s任务") % {"purpose": self.label(purpose.key)},
             )
         share = ctx.rule.holdout_share
-        if "bucket" in row and row["bucket"] < share * HOLDOUT_BUCKETS:
+        if (
+            purpose.holdout
+            and share
+            and holdout_bucket_of(row["pk"], ctx.rule.holdout_salt) < share * HOLDOUT_BUCKETS
+        ):
             why = _("对照组客户(比例 %(share)s%%),不安排关怀") % {
                 "share": f"{float(share) * 100:g}"
             }
