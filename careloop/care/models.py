@@ -198,6 +198,7 @@ class CallbackTask(models.Model):
         on_delete=models.SET_NULL,
         related_name="callback_tasks",
         db_index=False,  # (team, status, …) serves the foreign key
+        db_constraint=False,  # ADR 0014: the plan writes ~500,000 tasks a first night
     )
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     rule = models.ForeignKey(
@@ -207,6 +208,7 @@ class CallbackTask(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="tasks",
+        db_constraint=False,  # ADR 0014
     )
     rule_version = models.PositiveIntegerField(_("规则版本"), null=True, blank=True)
     reason = models.CharField(_("原因"), max_length=255, blank=True)
@@ -323,10 +325,16 @@ class PlanSuppression(models.Model):
         on_delete=models.CASCADE,
         related_name="plan_suppressions",
         db_index=False,  # (customer, plan_date) below
+        db_constraint=False,  # ADR 0014: a log, ~350,000 rows a first night
     )
     purpose = models.CharField(_("关怀目的"), max_length=32, choices=purpose_choices)
     rule = models.ForeignKey(
-        CareRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        CareRule,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,  # ADR 0014
     )
     reason_code = models.CharField(_("原因代码"), max_length=16, choices=Reason.choices)
     reason = models.CharField(_("原因"), max_length=255, blank=True)

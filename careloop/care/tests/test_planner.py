@@ -215,6 +215,23 @@ def test_database_refuses_a_second_open_task_of_a_purpose():
         )
 
 
+def test_deleting_a_customer_rule_or_team_leaves_no_dangling_plan_rows(team_east):
+    """Tasks' rule and team, and suppressions' customer and rule, have no database constraint
+    (ADR 0014): Django's on_delete keeps them consistent."""
+    only("churn_rescue", "birthday")
+    kept = customer("保留", team=team_east, lifecycle="churn_warning", tier="B")
+    gone = customer("删除", lifecycle="churn_warning", birthday=date(1990, 9, 18))
+    plan(D)
+    assert PlanSuppression.objects.filter(customer=gone).exists()
+    gone.delete()
+    assert not PlanSuppression.objects.filter(customer_id=gone.pk).exists()
+    assert not CallbackTask.objects.filter(customer_id=gone.pk).exists()
+    rule("churn_rescue").delete()
+    team_east.delete()
+    task = CallbackTask.objects.get(customer=kept)
+    assert (task.rule_id, task.team_id) == (None, None)
+
+
 # --- assignment ------------------------------------------------------------------------------
 
 
