@@ -231,20 +231,18 @@ def _build_churn(cursor, rules: SegmentRules) -> str:
 
     from careloop.segments import churn
 
-    cursor.execute(
+    data = sql.fetch_floats(
+        cursor,
         "SELECT id, n - 1, CAST(first_days - r_days AS DOUBLE PRECISION) / 7,"
         " CAST(first_days AS DOUBLE PRECISION) / 7,"
         " CASE WHEN n > 0 THEN CAST(total AS DOUBLE PRECISION) / n ELSE 0 END"
-        " FROM seg_base ORDER BY id"
+        " FROM seg_base ORDER BY id",
+        5,
     )
-    chunks = []
-    while rows := cursor.fetchmany(50000):
-        chunks.append(np.array(rows, dtype=float))
     cursor.execute("DROP TABLE IF EXISTS seg_churn")
     cursor.execute("CREATE TEMP TABLE seg_churn (id bigint PRIMARY KEY, risk float, spend float)")
-    if not chunks:
+    if not len(data):
         return "no_customers"
-    data = np.concatenate(chunks)
     ids, x, t_x, T, m = data.T
     # Fit on an evenly spread sample (by id) of at most `churn_fit_sample` customers, then
     # score everyone: with day-level recency few (x, t_x, T) rows are identical, and the
@@ -268,12 +266,9 @@ def _build_churn(cursor, rules: SegmentRules) -> str:
     risk = np.round(1.0 - alive, 4)
     spend = np.round(spend, 2)
 
-    def rows():
-        columns = (ids.astype(np.int64).tolist(), risk.tolist(), spend.tolist())
-        for i, r, s in zip(*columns, strict=True):
-            yield (i, None if r != r else r, None if s != s else s)  # NaN → NULL
-
-    sql.load(cursor, "seg_churn", ("id", "risk", "spend"), rows())
+    sql.load_numbers(
+        cursor, "seg_churn", ("id", "risk", "spend"), (ids.astype(np.int64), risk, spend)
+    )
     return reason
 
 

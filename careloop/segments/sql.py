@@ -7,8 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from django.db import connection
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def _vendor() -> str:
@@ -69,6 +73,94 @@ def load_postgresql(cursor, table: str, columns: Sequence[str], rows: Iterable[t
 def load(cursor, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
     """Bulk-load rows into a (temporary) table: executemany on SQLite, COPY on PostgreSQL."""
     {"sqlite": load_sqlite, "postgresql": load_postgresql}[_vendor()](cursor, table, columns, rows)
+
+
+# Numbers between the database and numpy without a Python object per value: PostgreSQL's binary
+# COPY of a fixed-width row (int16 field count, then per field an int32 length and 8 bytes) is
+# a numpy structured array, read 4 MiB and written 100,000 rows at a time (no tuple per row).
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags 0, no extension
+_CHUNK = 1 << 22  # bytes parsed at a time (memory stays the arrays + 4 MiB)
+
+
+def _row_dtype(kinds: Sequence[str]):
+    import numpy as np
+
+    fields = [("n", ">i2")]
+    for i, kind in enumerate(kinds):
+        fields += [(f"l{i}", ">i4"), (f"v{i}", ">i8" if kind == "i" else ">f8")]
+    return np.dtype(fields)
+
+
+def fetch_floats(cursor, select: str, columns: int, params: dict | None = None) -> np.ndarray:
+    """The rows of `select` (numbers; NULL → NaN) as a float64 array, rows × columns."""
+    import numpy as np
+
+    if _vendor() == "sqlite":
+        cursor.execute(select, params or {})
+        chunks = [np.empty((0, columns))]
+        while rows := cursor.fetchmany(50000):
+            chunks.append(np.array(rows, dtype=float))
+        return np.concatenate(chunks)
+    dtype = _row_dtype("f" * columns)
+    casts = ", ".join(f"COALESCE(CAST(c{i} AS DOUBLE PRECISION), 'NaN')" for i in range(columns))
+    names = ", ".join(f"c{i}" for i in range(columns))
+    query = cursor.db.ops.compose_sql(select, params or {}) if params else select
+    chunks, pending = [np.empty((0, columns))], bytearray()
+    copy_sql = f"COPY (SELECT {casts} FROM ({query}) q ({names})) TO STDOUT (FORMAT BINARY)"
+    with cursor.cursor.copy(copy_sql) as copy:
+        for block in copy:
+            pending += block  # a bytearray grows in place (bytes += would copy it each time)
+            if len(pending) >= _CHUNK:
+                pending = _parse_rows(pending, dtype, columns, chunks)
+    _parse_rows(pending, dtype, columns, chunks)
+    return np.concatenate(chunks)
+
+
+def _parse_rows(data: bytearray, dtype, columns: int, chunks: list) -> bytearray:
+    """Parse the whole rows in `data` into `chunks`; return the bytes left over."""
+    import numpy as np
+
+    start = len(_COPY_HEADER) if data.startswith(_COPY_HEADER) else 0
+    end = start + (len(data) - start) // dtype.itemsize * dtype.itemsize
+    rows = np.frombuffer(data, dtype=dtype, count=(end - start) // dtype.itemsize, offset=start)
+    if len(rows) and not (
+        np.all(rows["n"] == columns) and all(np.all(rows[f"l{i}"] == 8) for i in range(columns))
+    ):
+        raise ValueError("fetch_floats: a NULL or a row of another shape")
+    chunks.append(np.column_stack([rows[f"v{i}"].astype(float) for i in range(columns)]))
+    rest = data[end:]
+    return bytearray() if rest == b"\xff\xff" else rest  # the trailer (-1) ends the data
+
+
+def load_numbers(cursor, table: str, columns: Sequence[str], arrays: Sequence[np.ndarray]) -> None:
+    """Bulk-load numpy columns (int64 → bigint, float64 → double precision; NaN → NULL)."""
+    import numpy as np
+
+    if _vendor() == "sqlite":
+        lists = [a.tolist() for a in arrays]
+        rows = (tuple(None if v != v else v for v in row) for row in zip(*lists, strict=True))
+        load_sqlite(cursor, table, columns, rows)
+        return
+    kinds = ["i" if a.dtype.kind == "i" else "f" for a in arrays]
+    dtype = _row_dtype(kinds)
+    n = len(arrays[0])
+    with cursor.cursor.copy(
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
+    ) as copy:
+        copy.write(_COPY_HEADER)
+        for lo in range(0, n, 100_000):
+            rows = np.empty(min(n - lo, 100_000), dtype=dtype)
+            rows["n"] = len(columns)
+            for i, a in enumerate(arrays):
+                rows[f"l{i}"], rows[f"v{i}"] = 8, a[lo : lo + 100_000]
+            copy.write(rows.tobytes())
+        copy.write(b"\xff\xff")
+    floats = [c for c, k in zip(columns, kinds, strict=True) if k == "f"]
+    if floats:  # NaN (the model could not score the customer) is stored as NULL
+        sets = ", ".join(f"{c} = NULLIF({c}, 'NaN')" for c in floats)
+        where = " OR ".join(f"{c} = 'NaN'" for c in floats)
+        cursor.execute(f"UPDATE {table} SET {sets} WHERE {where}")
+    cursor.execute(f"ANALYZE {table}")
 
 
 def orders_by_customer() -> str:

@@ -419,3 +419,26 @@ def test_equal_spend_made_of_different_amounts_ties():
     a, b = segmented(a, b)
     assert a.m_spend == b.m_spend
     assert (a.m_score, a.tier) == (b.m_score, b.tier) == (1, "A")  # NTILE(5) of 2 rows: 1, 2
+
+
+def test_numbers_go_to_the_database_and_back_without_python_rows():
+    import math
+
+    import numpy as np
+    from django.db import connection
+
+    from careloop.segments import sql
+
+    ids = np.array([3, 1, 2], dtype=np.int64)
+    risk = np.array([0.25, math.nan, 1.0])
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE seg_t (id bigint PRIMARY KEY, risk float)")
+        sql.load_numbers(cursor, "seg_t", ("id", "risk"), (ids, risk))
+        cursor.execute("SELECT id, risk FROM seg_t ORDER BY id")
+        assert cursor.fetchall() == [(1, None), (2, 1.0), (3, 0.25)]  # NaN stored as NULL
+        back = sql.fetch_floats(cursor, "SELECT id, risk, id * 2 FROM seg_t ORDER BY id", 3)
+        cursor.execute("DROP TABLE seg_t")
+    assert back.shape == (3, 3)
+    assert back[:, 0].tolist() == [1.0, 2.0, 3.0] and back[:, 2].tolist() == [2.0, 4.0, 6.0]
+    assert math.isnan(back[0, 1]) and back[1:, 1].tolist() == [1.0, 0.25]  # NULL → NaN
+
