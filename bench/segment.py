@@ -2,6 +2,8 @@
 
     python bench/segment.py                     # sizes 10k and 100k (customers; 10 orders each)
     python bench/segment.py --sizes 100k,1m --engines postgresql --seed 7
+    python bench/segment.py --sizes 1m --keep /var/tmp/seg   # keep the loaded databases …
+    python bench/segment.py --sizes 1m --keep /var/tmp/seg   # … and reuse them (no reload)
 
 Sizes: 10k = 10,000 customers / 100,000 orders, 100k = 100,000 / 1,000,000,
 1m = 1,000,000 / 10,000,000. For each size, in one run:
@@ -25,6 +27,11 @@ Sizes: 10k = 10,000 customers / 100,000 orders, 100k = 100,000 / 1,000,000,
    first, as autovacuum would), the steady state of the nightly job: most customers keep their
    lifecycle, tier and value class, so PostgreSQL's UPDATE is HOT (see customers migration
    0002, fillfactor 50) and SQLite rewrites only the changed columns' index entries.
+
+`--keep DIR` keeps each loaded database (SQLite file in DIR, PostgreSQL database
+`CARELOOP_BENCH_PG_DB`_<size>) and reuses it in a later run with the same DIR, size and seed
+(loading 1m takes minutes). A reused database has been segmented before, so its "first run" is
+not the first after a bulk load: the table says "reused".
 """
 
 from __future__ import annotations
@@ -149,6 +156,7 @@ SEGMENT = """
 import json, time, django
 django.setup()
 from datetime import date
+from careloop.segments import services
 from careloop.segments.services import segment_customers
 steps, last = {}, [time.perf_counter(), "start"]
 def progress(pct, step):
@@ -162,7 +170,7 @@ s = time.perf_counter() - t
 hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
 print(json.dumps({"seconds": s, "maxrss_kib": hwm,
                   "lifecycle": r.lifecycle, "tier": r.tier, "churn": r.churn_model,
-                  "steps": steps}))
+                  "steps": steps, "code": services.__file__}))
 """
 
 
@@ -184,9 +192,13 @@ def base_env(folder: Path) -> dict:
     return env | {"CARELOOP_DATA_DIR": str(folder), "PYTHONPATH": str(ROOT)}
 
 
-def load_sqlite(folder: Path, data: dict) -> dict:
-    db = folder / "careloop.sqlite3"
-    env = base_env(folder) | {"CARELOOP_DATABASE_URL": f"sqlite:///{db}"}
+def sqlite_env(folder: Path, name: str) -> dict:
+    return base_env(folder) | {"CARELOOP_DATABASE_URL": f"sqlite:///{folder / name}.sqlite3"}
+
+
+def load_sqlite(env: dict, data: dict) -> None:
+    db = env["CARELOOP_DATABASE_URL"].removeprefix("sqlite:///")
+    Path(db).unlink(missing_ok=True)
     careloop(env, "migrate", "--noinput", "-v", "0")
     con = sqlite3.connect(db)
     con.execute("PRAGMA synchronous=OFF")
@@ -202,17 +214,20 @@ def load_sqlite(folder: Path, data: dict) -> dict:
         )
     con.execute("ANALYZE")
     con.close()
-    return env
 
 
-def load_postgresql(folder: Path, data: dict) -> dict:
+def postgresql_env(folder: Path, name: str) -> dict:
+    return base_env(folder) | {"CARELOOP_DATABASE_URL": f"{PG_SERVER}/{name}"}
+
+
+def load_postgresql(env: dict, data: dict) -> None:
     import psycopg
 
+    url = env["CARELOOP_DATABASE_URL"]
+    name = url.rsplit("/", 1)[1]
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as con:
-        con.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-        con.execute(f"CREATE DATABASE {PG_DB}")
-    url = f"{PG_SERVER}/{PG_DB}"
-    env = base_env(folder) | {"CARELOOP_DATABASE_URL": url}
+        con.execute(f"DROP DATABASE IF EXISTS {name}")
+        con.execute(f"CREATE DATABASE {name}")
     careloop(env, "migrate", "--noinput", "-v", "0")
     with psycopg.connect(url) as con:
         with con.cursor() as cur:
@@ -229,7 +244,6 @@ def load_postgresql(folder: Path, data: dict) -> dict:
         con.commit()
     with psycopg.connect(url, autocommit=True) as con:
         con.execute("VACUUM ANALYZE")
-    return env
 
 
 def _vacuum(env: dict) -> None:
@@ -336,6 +350,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10k,100k", help="10k, 100k, 1m (comma-separated)")
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", help="keep the loaded databases in this folder and reuse them")
     args = parser.parse_args()
     engines = [e for e in args.engines.split(",") if e]
     rows, steps = [], []
@@ -348,13 +363,30 @@ def main() -> None:
         print(f"[{size}] duckdb {duck['seconds']:.2f} s", file=sys.stderr)
         for engine in engines:
             with tempfile.TemporaryDirectory(prefix="careloop-bench-seg-") as tmp:
-                started = time.perf_counter()
-                loader = load_sqlite if engine == "sqlite" else load_postgresql
-                env = loader(Path(tmp), data)
-                print(
-                    f"[{size}] {engine} loaded in {time.perf_counter() - started:.1f} s",
-                    file=sys.stderr,
-                )
+                folder = Path(args.keep or tmp)
+                folder.mkdir(parents=True, exist_ok=True)
+                name = f"segment_{size}_s{args.seed}"
+                if engine == "sqlite":
+                    env, loader = sqlite_env(folder, name), load_sqlite
+                else:
+                    pg_name = f"{PG_DB}_{size}_s{args.seed}" if args.keep else PG_DB
+                    env, loader = postgresql_env(folder, pg_name), load_postgresql
+                loaded = folder / f"{name}.{engine}.loaded"
+                reused = bool(args.keep) and loaded.exists()
+                if reused:
+                    print(
+                        f"[{size}] {engine} reused ({env['CARELOOP_DATABASE_URL']})",
+                        file=sys.stderr,
+                    )
+                else:
+                    loaded.unlink(missing_ok=True)
+                    started = time.perf_counter()
+                    loader(env, data)
+                    loaded.touch()
+                    print(
+                        f"[{size}] {engine} loaded in {time.perf_counter() - started:.1f} s",
+                        file=sys.stderr,
+                    )
                 ours = run_segment(env)
                 if engine == "postgresql":
                     _vacuum(env)  # autovacuum runs between two nights
@@ -365,7 +397,7 @@ def main() -> None:
             rows.append(
                 (
                     size,
-                    engine,
+                    f"{engine} (reused)" if reused else engine,
                     f"{n_customers:,}/{n_orders:,}",
                     duck["seconds"],
                     ours["seconds"],

@@ -419,3 +419,71 @@ def test_equal_spend_made_of_different_amounts_ties():
     a, b = segmented(a, b)
     assert a.m_spend == b.m_spend
     assert (a.m_score, a.tier) == (b.m_score, b.tier) == (1, "A")  # NTILE(5) of 2 rows: 1, 2
+
+
+def test_numbers_go_to_the_database_and_back_without_python_rows():
+    import math
+
+    import numpy as np
+    from django.db import connection
+
+    from careloop.segments import sql
+
+    ids = np.array([3, 1, 2], dtype=np.int64)
+    risk = np.array([0.25, math.nan, 1.0])
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE seg_t (id bigint PRIMARY KEY, risk float)")
+        sql.load_numbers(cursor, "seg_t", ("id", "risk"), (ids, risk))
+        cursor.execute("SELECT id, risk FROM seg_t ORDER BY id")
+        assert cursor.fetchall() == [(1, None), (2, 1.0), (3, 0.25)]  # NaN stored as NULL
+        back = sql.fetch_floats(cursor, "SELECT id, risk, id * 2 FROM seg_t ORDER BY id", 3)
+        cursor.execute("DROP TABLE seg_t")
+    assert back.shape == (3, 3)
+    assert back[:, 0].tolist() == [1.0, 2.0, 3.0] and back[:, 2].tolist() == [2.0, 4.0, 6.0]
+    assert math.isnan(back[0, 1]) and back[1:, 1].tolist() == [1.0, 0.25]  # NULL → NaN
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_after_a_bulk_import_analyzes_what_was_never_analyzed():
+    from django.db import connection
+
+    from careloop.segments import sql
+
+    with connection.cursor() as cursor:
+        assert sql.refresh_statistics(cursor, (), vacuum=("customers_order",)) == []  # too small
+    if connection.vendor != "postgresql":
+        return
+    customer = buyer("甲", (10, "100"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO customers_order (external_id, customer_id, ordered_at, amount,"
+            " product, category, channel)"
+            " SELECT 'B' || g, %s, now(), 1, '', '', '' FROM generate_series(1, 300000) g",
+            [customer.pk],
+        )
+        cursor.execute("SELECT pg_stat_force_next_flush()")  # the counters, now, not within 1 s
+        assert sql.refresh_statistics(cursor, ("customers_order",)) == ["analyze customers_order"]
+        done = sql.refresh_statistics(cursor, (), vacuum=("customers_order",))
+        assert done == ["vacuum customers_order"]  # bulk-loaded pages are not all-visible yet
+        assert sql.refresh_statistics(cursor, (), vacuum=("customers_order",)) == []
+
+
+def test_many_stage_changes_rebuild_the_segment_indexes_after_the_update(monkeypatch):
+    from django.db import connection
+
+    from careloop.segments import services
+
+    monkeypatch.setattr(services, "MASS_MOVE_MIN", 0)  # a bulk import: everyone leaves prospect
+    a, b = buyer("甲", (10, "100")), buyer("乙", (400, "50"))
+    a, b = segmented(a, b)
+    assert (a.lifecycle, b.lifecycle) == ("new", "lost")
+    with connection.cursor() as cursor:
+        names = {
+            index
+            for index, info in connection.introspection.get_constraints(
+                cursor, "customers_customer"
+            ).items()
+            if info["index"]
+        }
+    assert set(services.SEGMENT_INDEXES) <= names
+    assert Customer.objects.filter(lifecycle="lost").get() == b  # through the rebuilt index
