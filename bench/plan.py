@@ -237,8 +237,12 @@ def main() -> None:
         for engine in [e for e in args.engines.split(",") if e]:
             with tempfile.TemporaryDirectory(prefix="careloop-bench-plan-") as tmp:
                 started = time.perf_counter()
-                loader = seg.load_sqlite if engine == "sqlite" else seg.load_postgresql
-                env = loader(Path(tmp), data)
+                if engine == "sqlite":
+                    env = seg.sqlite_env(Path(tmp), "careloop")
+                    seg.load_sqlite(env, data)
+                else:
+                    env = seg.postgresql_env(Path(tmp), seg.PG_DB)
+                    seg.load_postgresql(env, data)
                 rows = prepare(engine, env)
                 print(
                     f"[{size}] {engine} loaded and segmented in"
