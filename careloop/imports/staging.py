@@ -551,6 +551,7 @@ _EDGE = r'[^\s,"\x00]'  # \s is str.isspace(): a clean text cell needs no strip(
 CLEAN_BLOCK_BYTES = 1 << 20
 CLEAN_SEEN = "careloop_clean_seen"
 CLEAN_TOUCHED = "careloop_clean_touched"
+CLEAN_KEYS = "careloop_clean_keys"
 CLEAN_STAGE = "careloop_clean"
 
 
@@ -651,6 +652,7 @@ class _Clean:
         import re
         from operator import methodcaller
 
+        from careloop.imports import sql
         from careloop.imports.sql import secondary_indexes_deferred
 
         began = time.perf_counter()
@@ -686,9 +688,22 @@ class _Clean:
         )
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {target.table}")
         last_id = cursor.fetchone()[0]
+        keys = "customers_customerkey"
+        if self.table.total_estimate >= sql.BULK_ROWS:
+            # One B-tree search a row instead of two (unique index, then the row): 300k rows,
+            # 5.3 -> 4.6 s for the pass; copying 100k keys takes ~0.1 s.
+            keys = f"temp.{CLEAN_KEYS}"
+            cursor.execute(
+                f"CREATE TEMP TABLE {CLEAN_KEYS} (external_id TEXT PRIMARY KEY,"
+                " customer_id INTEGER NOT NULL) WITHOUT ROWID"
+            )
+            cursor.execute(
+                f"INSERT INTO {CLEAN_KEYS} SELECT external_id, customer_id"
+                " FROM customers_customerkey ORDER BY external_id"
+            )
         group = self.columns()
         values = {
-            "customer_id": "(SELECT customer_id FROM customers_customerkey"
+            "customer_id": f"(SELECT customer_id FROM {keys}"
             f" WHERE external_id = ?{group['customer_external_id']})",
             "external_id": f"?{group['external_id']}",
             "ordered_at": f"datetime(?{group['ordered_at']}, '{-self.offset:+d} minutes')",
@@ -699,7 +714,7 @@ class _Clean:
         cols = ", ".join(target.columns)
         sets = ", ".join(f"{c} = excluded.{c}" for c in target.updated)
         changed = " OR ".join(f"t.{c} IS NOT excluded.{c}" for c in target.updated)
-        sql = (
+        statement = (
             f"INSERT INTO {target.table} AS t ({cols})"
             f" VALUES ({', '.join(values[c] for c in target.columns)})"
             f" ON CONFLICT ({target.key}) DO UPDATE SET {sets} WHERE {changed}"
@@ -708,7 +723,7 @@ class _Clean:
         try:
             with secondary_indexes_deferred(target.table, expected_rows=self.table.total_estimate):
                 try:
-                    raw.executemany(sql, rows())
+                    raw.executemany(statement, rows())
                 except (AttributeError, sqlite3.IntegrityError, UnicodeDecodeError) as exc:
                     # AttributeError: a line the regex did not match (None has no groups).
                     raise _Fallback from exc
@@ -731,6 +746,7 @@ class _Clean:
         for name in (CLEAN_SEEN, CLEAN_TOUCHED):
             cursor.execute(f"DROP TRIGGER temp.{name}")
             cursor.execute(f"DROP TABLE temp.{name}")
+        cursor.execute(f"DROP TABLE IF EXISTS temp.{CLEAN_KEYS}")
         return created, written, touched
 
     # ---- PostgreSQL: COPY while the lines are checked, then one upsert ------------------------
