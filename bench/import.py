@@ -168,6 +168,8 @@ def run_engine(engine: str, folder: Path, customers: Path, orders: Path, rows: i
     data_dir = folder / f"data-{engine}"
     data_dir.mkdir()
     env = {**os.environ, "CARELOOP_DATA_DIR": str(data_dir), "CARELOOP_LOG_LEVEL": "WARNING"}
+    # This checkout's code, also where an editable install of another checkout is on sys.path.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env.pop("CARELOOP_TEST_DATABASE_URL", None)
     if engine == "postgresql":
         env["CARELOOP_DATABASE_URL"] = pg_fresh_database()

@@ -43,6 +43,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 
+CLEAN = True  # try the one-pass path for a clean file first (tests turn it off to cover both)
 STAGE = "careloop_stage"
 FIXED = "careloop_stage_fixed"
 ROWS = "careloop_stage_rows"
@@ -114,6 +115,16 @@ def stage_orders(importer, path, table, result, progress) -> bool:
     if skip is None:
         return False
     width = len(table.header)
+    if connection.vendor == "sqlite":
+        _temp_tables_on_disk()  # once, outside the savepoints (their rollback drops on_commit)
+    try:
+        if not CLEAN:
+            raise _Fallback
+        with transaction.atomic():
+            _Clean(importer, path, table, result, width, skip, offset, progress).run()
+        return True
+    except _Fallback:
+        pass  # not a clean file: the savepoint is rolled back, the general staging path runs
     try:
         with transaction.atomic():
             _Staged(importer, path, table, result, width, skip, offset, progress).run()
@@ -296,7 +307,6 @@ class _Staged:
                     raise _Fallback from exc
                 raise
             return
-        _temp_tables_on_disk()
         self.execute(f"CREATE TEMP TABLE {STAGE} (row_no INTEGER PRIMARY KEY, {typed})")
         marks = ", ".join("?" for _ in self.cols)
         raw = connection.connection.cursor()
@@ -512,6 +522,331 @@ class _Staged:
         result.updated += written - created
         result.unchanged += valid - written
         return touched
+
+
+# ---- the clean file: one pass ----------------------------------------------------------------
+#
+# Most files are exports in which every line has the common well-formed shape. A regex over each
+# line (in C, no per-row Python) proves that shape — the SQL shape test's rules, the calendar
+# included — so the rows go straight to the upsert: no valid-rows table, nothing read back. The
+# database then proves the rest: an unknown customer leaves customer_id NULL (NOT NULL fails), a
+# repeated order number fails a unique key. Any such failure rolls the savepoint back and the
+# general staging path above runs, which names every problem as before.
+
+# Years from FIRST_FIXED_YEAR (1992); leap years among them; month-day pairs that exist.
+_YEAR = r"(?:199[2-9]|[2-9][0-9]{3})"
+_LEAP_YEAR = r"(?:199[26]|[2-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[3579][26])00)"
+_MONTH_DAY = (
+    r"(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+    r"|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)"
+)
+CLEAN_DATE = (
+    rf"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+    r"(?: (?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?)?"
+)
+CLEAN_MONEY = r"-?[0-9]{1,12}(?:\.[0-9]{1,2})?"
+# A cell that CSV reads as it is written: no quote, separator, line break or NUL.
+_PLAIN = r'[^,"\r\n\x00]'
+_EDGE = r'[^\s,"\x00]'  # \s is str.isspace(): a clean text cell needs no strip()
+CLEAN_BLOCK_BYTES = 1 << 20
+CLEAN_SEEN = "careloop_clean_seen"
+CLEAN_TOUCHED = "careloop_clean_touched"
+CLEAN_KEYS = "careloop_clean_keys"
+CLEAN_STAGE = "careloop_clean"
+
+
+def _clean_text(limit: int, *, required: bool) -> str:
+    text = rf"{_EDGE}(?:{_PLAIN}{{0,{limit - 2}}}{_EDGE})?"
+    return text if required else f"(?:{text})?"
+
+
+def clean_line(index: dict[str, int], width: int, *, capture: bool) -> str:
+    """The regex of one data line of the common shape (without its line break): the mapped
+    columns as the shape test wants them, any other column plain. With `capture`, each mapped
+    column is a group, in file order."""
+    fields = {
+        "external_id": _clean_text(TEXT_LIMITS["external_id"], required=True),
+        "customer_external_id": _clean_text(TEXT_LIMITS["customer_external_id"], required=True),
+        "ordered_at": CLEAN_DATE,
+        "amount": CLEAN_MONEY,
+        **{name: _clean_text(limit, required=False) for name, limit in OPTIONAL_TEXT},
+    }
+    by_column = {i: name for name, i in index.items() if name in fields}
+    cells = []
+    for i in range(width):
+        name = by_column.get(i)
+        if name is None:
+            cells.append(f"{_PLAIN}*")
+        else:
+            cells.append(f"({fields[name]})" if capture else fields[name])
+    return ",".join(cells)
+
+
+class _Clean:
+    """The one-pass import of a clean file; raises _Fallback when the file is not one."""
+
+    def __init__(self, importer, path, table, result, width, skip, offset, progress):
+        self.importer, self.ctx = importer, importer.ctx
+        self.path, self.table, self.result = path, table, result
+        self.width, self.skip, self.offset, self.progress = width, skip, offset, progress
+        self.codec = "gb18030" if table.encoding == "gb18030" else "utf-8"
+        self.target = importer.target
+        self.rows = 0
+
+    def run(self) -> None:
+        result, seconds = self.result, {}
+        if self.progress:
+            self.progress(0, self.table.total_estimate)
+        with connection.cursor() as cursor:
+            self.cursor = cursor
+            if connection.vendor == "postgresql":
+                created, written, touched = self.postgresql(seconds)
+            else:
+                created, written, touched = self.sqlite(seconds)
+            began = time.perf_counter()
+            if touched:
+                from careloop.imports.sql import refresh_order_summary
+
+                refresh_order_summary(touched)
+            seconds["summary"] = round(time.perf_counter() - began, 3)
+        result.total = self.rows
+        result.created += created
+        result.updated += written - created
+        result.unchanged += self.rows - written
+        result.seconds.update(seconds)
+        result.method = "clean"
+        if self.progress:
+            self.progress(self.rows, max(self.rows, self.table.total_estimate))
+
+    def blocks(self):
+        """The data rows' text in blocks of whole lines (the bytes too, for COPY)."""
+        decoder = codecs.getincrementaldecoder(self.codec)()
+        total = self.table.total_estimate
+        with open(self.path, "rb") as fh:
+            fh.seek(self.skip)
+            while data := fh.read(CLEAN_BLOCK_BYTES):
+                yield data, decoder.decode(data)
+                if self.progress:
+                    self.progress(self.rows, max(self.rows, total))
+        try:
+            tail = decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise _Fallback from exc
+        if tail:
+            yield b"", tail
+
+    def columns(self) -> dict[str, int]:
+        """Field -> its group number in the line regex (1-based)."""
+        index = self.ctx.mapping.index
+        mapped = sorted((i, name) for name, i in index.items() if name in self.target_fields())
+        return {name: n for n, (_i, name) in enumerate(mapped, start=1)}
+
+    def target_fields(self) -> set[str]:
+        return {"external_id", "customer_external_id", "ordered_at", "amount"} | {
+            name for name, _limit in OPTIONAL_TEXT
+        }
+
+    # ---- SQLite: the parsed lines go straight into the upsert --------------------------------
+
+    def sqlite(self, seconds: dict) -> tuple[int, int, set[int]]:
+        import re
+        from operator import methodcaller
+
+        from careloop.imports import sql
+        from careloop.imports.sql import secondary_indexes_deferred
+
+        began = time.perf_counter()
+        pattern = clean_line(self.ctx.mapping.index, self.width, capture=True)
+        line = re.compile(pattern + r"\r?").fullmatch  # the lines are split at "\n"
+        groups = methodcaller("groups")
+
+        def rows():
+            pending = ""
+            for _data, text in self.blocks():
+                lines = (pending + text).split("\n")
+                pending = lines.pop()
+                self.rows += len(lines)
+                yield from map(groups, map(line, lines))
+            if pending:
+                self.rows += 1
+                yield from map(groups, map(line, [pending]))
+
+        cursor, target = self.cursor, self.target
+        # Every proposed row passes this trigger, also one the upsert leaves unchanged: a
+        # repeated order number fails the temporary table's primary key.
+        cursor.execute(f"CREATE TEMP TABLE {CLEAN_SEEN} (k TEXT PRIMARY KEY) WITHOUT ROWID")
+        cursor.execute(
+            f"CREATE TEMP TRIGGER {CLEAN_SEEN} BEFORE INSERT ON {target.table}"
+            f" BEGIN INSERT INTO {CLEAN_SEEN} VALUES (NEW.{target.key}); END"
+        )
+        # An updated order's customer, and its former one, get their summary refreshed.
+        cursor.execute(f"CREATE TEMP TABLE {CLEAN_TOUCHED} (customer_id INTEGER PRIMARY KEY)")
+        cursor.execute(
+            f"CREATE TEMP TRIGGER {CLEAN_TOUCHED} AFTER UPDATE ON {target.table} BEGIN"
+            f" INSERT OR IGNORE INTO {CLEAN_TOUCHED} VALUES (OLD.customer_id), (NEW.customer_id);"
+            " END"
+        )
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {target.table}")
+        last_id = cursor.fetchone()[0]
+        keys = "customers_customerkey"
+        if self.table.total_estimate >= sql.BULK_ROWS:
+            # One B-tree search a row instead of two (unique index, then the row): 300k rows,
+            # 5.3 -> 4.6 s for the pass; copying 100k keys takes ~0.1 s.
+            keys = f"temp.{CLEAN_KEYS}"
+            cursor.execute(
+                f"CREATE TEMP TABLE {CLEAN_KEYS} (external_id TEXT PRIMARY KEY,"
+                " customer_id INTEGER NOT NULL) WITHOUT ROWID"
+            )
+            cursor.execute(
+                f"INSERT INTO {CLEAN_KEYS} SELECT external_id, customer_id"
+                " FROM customers_customerkey ORDER BY external_id"
+            )
+        group = self.columns()
+        values = {
+            "customer_id": f"(SELECT customer_id FROM {keys}"
+            f" WHERE external_id = ?{group['customer_external_id']})",
+            "external_id": f"?{group['external_id']}",
+            "ordered_at": f"datetime(?{group['ordered_at']}, '{-self.offset:+d} minutes')",
+            "amount": f"?{group['amount']}",
+        }
+        for name, _limit in OPTIONAL_TEXT:
+            values[name] = f"?{group[name]}" if name in group else "''"
+        cols = ", ".join(target.columns)
+        sets = ", ".join(f"{c} = excluded.{c}" for c in target.updated)
+        changed = " OR ".join(f"t.{c} IS NOT excluded.{c}" for c in target.updated)
+        statement = (
+            f"INSERT INTO {target.table} AS t ({cols})"
+            f" VALUES ({', '.join(values[c] for c in target.columns)})"
+            f" ON CONFLICT ({target.key}) DO UPDATE SET {sets} WHERE {changed}"
+        )
+        raw = connection.connection.cursor()
+        try:
+            with secondary_indexes_deferred(target.table, expected_rows=self.table.total_estimate):
+                try:
+                    raw.executemany(statement, rows())
+                except (AttributeError, sqlite3.IntegrityError, UnicodeDecodeError) as exc:
+                    # AttributeError: a line the regex did not match (None has no groups).
+                    raise _Fallback from exc
+                written = raw.rowcount
+                seconds["write"] = round(time.perf_counter() - began, 3)
+                began = time.perf_counter()
+        finally:
+            raw.close()
+        seconds["indexes"] = round(time.perf_counter() - began, 3)
+        cursor.execute(f"SELECT COUNT(*) FROM {target.table} WHERE id > %s", [last_id])
+        created = cursor.fetchone()[0]
+        touched: set[int] = set()
+        if written:
+            cursor.execute(
+                f"SELECT DISTINCT customer_id FROM {target.table} WHERE id > %s"
+                f" UNION SELECT customer_id FROM {CLEAN_TOUCHED}",
+                [last_id],
+            )
+            touched = {customer for (customer,) in cursor.fetchall()}
+        for name in (CLEAN_SEEN, CLEAN_TOUCHED):
+            cursor.execute(f"DROP TRIGGER temp.{name}")
+            cursor.execute(f"DROP TABLE temp.{name}")
+        cursor.execute(f"DROP TABLE IF EXISTS temp.{CLEAN_KEYS}")
+        return created, written, touched
+
+    # ---- PostgreSQL: COPY while the lines are checked, then one upsert ------------------------
+
+    def postgresql(self, seconds: dict) -> tuple[int, int, set[int]]:
+        import re
+
+        import psycopg
+
+        began = time.perf_counter()
+        line = clean_line(self.ctx.mapping.index, self.width, capture=False)
+        lines = re.compile(rf"(?:{line}\r?\n)*+").fullmatch
+        last = re.compile(rf"(?:{line})?").fullmatch
+        cursor, target = self.cursor, self.target
+        cols = [f"c{i}" for i in range(self.width)]
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{CLEAN_STAGE}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {CLEAN_STAGE} ({', '.join(f'{c} text' for c in cols)})"
+            " ON COMMIT DROP"
+        )
+        encoding = "GB18030" if self.codec == "gb18030" else "UTF8"
+        copy_sql = (
+            f"COPY {CLEAN_STAGE} FROM STDIN (FORMAT csv, ENCODING '{encoding}',"
+            f" FORCE_NOT_NULL ({', '.join(cols)}))"
+        )
+        try:
+            with cursor.cursor.copy(copy_sql) as copy:
+                pending = ""
+                for data, text in self.blocks():
+                    text = pending + text
+                    cut = text.rfind("\n") + 1
+                    pending = text[cut:]
+                    if not lines(text, 0, cut):
+                        raise _Fallback
+                    self.rows += text.count("\n", 0, cut)
+                    copy.write(data)
+                if pending:
+                    if not last(pending):
+                        raise _Fallback
+                    self.rows += 1
+        except (
+            UnicodeDecodeError,
+            psycopg.errors.DataError,
+            psycopg.errors.BadCopyFileFormat,
+        ) as exc:
+            raise _Fallback from exc
+        seconds["stage"] = round(time.perf_counter() - began, 3)
+        began = time.perf_counter()
+        index = self.ctx.mapping.index
+        cell = {name: f"s.c{i}" for name, i in index.items() if name in self.target_fields()}
+        values = {
+            "customer_id": "k.customer_id",
+            "external_id": cell["external_id"],
+            "ordered_at": f"({cell['ordered_at']}::timestamp AT TIME ZONE %(tz)s)",
+            "amount": f"{cell['amount']}::numeric",
+        }
+        for name, _limit in OPTIONAL_TEXT:
+            values[name] = cell.get(name, "''")
+        key = target.key
+        ext, cust = cell["external_id"], cell["customer_external_id"]
+        sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in target.updated)
+        old = ", ".join(f"t.{c}" for c in target.updated)
+        new = ", ".join(f"EXCLUDED.{c}" for c in target.updated)
+        # One statement (the CTEs share a snapshot: `moved` sees the orders before the upsert).
+        # An unknown customer fails NOT NULL; an order number twice in the file fails with
+        # "ON CONFLICT DO UPDATE command cannot affect row a second time" — unless both rows
+        # meet an existing order and leave it unchanged: the GROUP BY below finds those.
+        try:
+            cursor.execute(
+                f"WITH moved AS (SELECT DISTINCT t.customer_id FROM {target.table} t"
+                f" JOIN {CLEAN_STAGE} s ON {ext} = t.{key}"
+                f" JOIN customers_customerkey k ON k.external_id = {cust}"
+                " WHERE t.customer_id <> k.customer_id), "
+                f"up AS (INSERT INTO {target.table} AS t ({', '.join(target.columns)})"
+                f" SELECT {', '.join(values[c] for c in target.columns)} FROM {CLEAN_STAGE} s"
+                f" LEFT JOIN customers_customerkey k ON k.external_id = {cust}"
+                f" ON CONFLICT ({key}) DO UPDATE SET {sets}"
+                f" WHERE ROW({old}) IS DISTINCT FROM ROW({new})"
+                " RETURNING (t.xmax = 0) AS inserted, t.customer_id) "
+                "SELECT (SELECT COUNT(*) FROM up WHERE inserted), (SELECT COUNT(*) FROM up),"
+                " ARRAY(SELECT DISTINCT customer_id FROM up UNION SELECT customer_id FROM moved)",
+                {"tz": settings.TIME_ZONE},
+            )
+        except DatabaseError as exc:
+            refused = (psycopg.errors.NotNullViolation, psycopg.errors.CardinalityViolation)
+            if isinstance(exc.__cause__, refused):
+                raise _Fallback from exc
+            raise
+        created, written, touched = cursor.fetchone()
+        seconds["write"] = round(time.perf_counter() - began, 3)
+        began = time.perf_counter()
+        if created < self.rows:  # some rows met existing orders: were any of them repeated?
+            cursor.execute(
+                f"SELECT EXISTS (SELECT 1 FROM {CLEAN_STAGE} s GROUP BY {ext} HAVING COUNT(*) > 1)"
+            )
+            if cursor.fetchone()[0]:
+                raise _Fallback
+        seconds["validate"] = round(time.perf_counter() - began, 3)
+        cursor.execute(f"DROP TABLE pg_temp.{CLEAN_STAGE}")
+        return created, written, set(touched)
 
 
 def _temp_tables_on_disk() -> None:

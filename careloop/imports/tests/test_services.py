@@ -14,12 +14,14 @@ pytestmark = pytest.mark.django_db
 PATHS = {"path": "rows"}
 
 
-@pytest.fixture(params=["rows", "staging"])
+@pytest.fixture(params=["rows", "staging", "clean"])
 def order_path(request, monkeypatch):
-    """Order files run through both the row path and the staging path: same results."""
-    from careloop.imports import services
+    """Order files run through the row path, the staging path and the one-pass path for clean
+    files (which hands any other file to the staging path): same results."""
+    from careloop.imports import services, staging
 
-    monkeypatch.setattr(services, "STAGING", request.param == "staging")
+    monkeypatch.setattr(services, "STAGING", request.param != "rows")
+    monkeypatch.setattr(staging, "CLEAN", request.param == "clean")
     monkeypatch.setitem(PATHS, "path", request.param)
     return request.param
 
@@ -27,7 +29,10 @@ def order_path(request, monkeypatch):
 def run(tmp_path, kind, rows, **kwargs):
     result = import_file(kind=kind, path=write_csv(tmp_path, rows, f"{kind}.csv"), **kwargs)
     if kind == "orders" and not result.fatal:
-        assert result.method == PATHS["path"]
+        expected = PATHS["path"]
+        if expected == "clean" and result.error_count:
+            expected = "staging"  # a file with errors is not clean
+        assert result.method == expected
     return result
 
 
