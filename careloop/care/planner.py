@@ -528,24 +528,26 @@ class _Planner:
             # Planned or suppressed for this purpose on D already (an earlier run, or another
             # rule of the same purpose): nothing new to say.
             qs = qs.exclude(Exists(same.filter(plan_date=self.as_of))).exclude(Exists(recorded))
-        if self._no_tasks():
-            # Nothing any candidate's row could find (see `_no_tasks`).
-            qs = qs.annotate(open_task=Value(False))
-            if purpose.proactive and not self.fresh_day:
-                qs = qs.annotate(slot=Value(None, CharField()), yields=Value(None, CharField()))
-        else:
-            qs = qs.annotate(open_task=Exists(same.filter(status__in=CallbackTask.OPEN_STATUSES)))
-        if purpose.proactive and not self.fresh_day and "slot" not in qs.query.annotations:
-            today = CallbackTask.objects.filter(
-                customer_id=OuterRef("pk"), plan_date=self.as_of, purpose__in=self.proactive_keys
-            ).order_by()
-            lower = [k for k in self.proactive_keys if self.precedence[k] > purpose.precedence]
-            untouched = today.filter(purpose__in=lower, status=CallbackTask.Status.OPEN, attempts=0)
-            qs = qs.annotate(
-                slot=Subquery(today.values("purpose")[:1]),
+        lookups = not self._no_tasks()  # see `_no_tasks`
+        open_statuses = same.filter(status__in=CallbackTask.OPEN_STATUSES)
+        qs = qs.annotate(open_task=Exists(open_statuses) if lookups else Value(False))
+        if purpose.proactive and not self.fresh_day:
+            if lookups:
+                today = CallbackTask.objects.filter(
+                    customer_id=OuterRef("pk"),
+                    plan_date=self.as_of,
+                    purpose__in=self.proactive_keys,
+                ).order_by()
+                lower = [k for k in self.proactive_keys if self.precedence[k] > purpose.precedence]
+                untouched = today.filter(
+                    purpose__in=lower, status=CallbackTask.Status.OPEN, attempts=0
+                )
                 # today's task of a lower purpose nobody has started: this one replaces it
-                yields=Subquery(untouched.values("purpose")[:1]),
-            )
+                slot = Subquery(today.values("purpose")[:1])
+                yields = Subquery(untouched.values("purpose")[:1])
+            else:
+                slot = yields = Value(None, CharField())
+            qs = qs.annotate(slot=slot, yields=yields)
         return qs
 
     def _no_tasks(self) -> bool:
